@@ -1,0 +1,197 @@
+// The storage interface: every durable fact vigie keeps goes through it.
+//
+// Work is done inside a transaction: `Store::Write` runs a function with a `Transaction` and
+// commits when it returns, rolls back when it throws. The transaction's methods throw
+// `StoreError` when the database fails (disk full, lock timeout, connection lost); callers
+// above this layer see only the `Status` that `Write`/`Read` return. No SQL leaves this folder.
+//
+// Thread safety: a Store may be used from any number of threads at once. A Transaction belongs
+// to the thread running the function it was handed to.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "core/case.h"
+#include "core/report.h"
+#include "core/result.h"
+#include "core/time.h"
+
+namespace vigie {
+
+struct InventoryRecord;  // attribution/inventory.h
+
+// Thrown by Transaction methods when the database itself fails; never for bad input.
+class StoreError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// A report as stored, with its attribution per target.
+struct StoredTarget {
+  Target target;
+  Attribution attribution;
+};
+
+struct StoredReport {
+  int64_t id = 0;
+  std::string reference;      // public reference, "VG-XXXXXXXXXX"
+  Instant received_at{};
+  ReportDraft draft;          // the validated submission, raw bytes included
+  std::string raw_sha256;     // hex
+  std::vector<StoredTarget> targets;
+  int64_t case_id = 0;
+};
+
+// What the writer stores for a new report. The status token is stored only as its hash.
+struct NewReport {
+  std::string reference;
+  std::string status_token_hash;  // hex SHA-256 of the private status token
+  std::string idempotency_key;    // empty when the client sent none
+  Instant received_at{};
+  const ReportDraft* draft = nullptr;
+  std::string raw_sha256;
+  std::vector<StoredTarget> targets;
+};
+
+enum class Role { kAgent, kAdmin };
+std::string_view RoleName(Role role);
+std::optional<Role> ParseRole(std::string_view name);
+
+struct User {
+  int64_t id = 0;
+  std::string email;
+  Role role = Role::kAgent;
+  std::string password_hash;  // argon2id, libsodium's encoded form
+  bool disabled = false;
+};
+
+struct Session {
+  std::string id_hash;  // hex SHA-256 of the cookie value
+  int64_t user_id = 0;
+  std::string csrf_token;
+  Instant created_at{};
+  Instant expires_at{};
+};
+
+// A mail waiting in, or gone from, the outbox. It names what to say (kind and the records it is
+// about); the delivery job renders it when it sends, so intake stays cheap.
+struct OutboxMail {
+  int64_t id = 0;
+  std::string kind;       // "acknowledgement", "rejection", "notice", "closure"
+  std::string recipient;
+  std::string language;
+  int64_t report_id = 0;  // 0 when not about one report
+  int64_t case_id = 0;
+  int64_t decision_id = 0;
+  int attempts = 0;
+  Instant next_attempt_at{};
+};
+
+struct CaseFilter {
+  std::optional<CaseStatus> status;
+  std::string abuse_type;
+  std::optional<Instant> created_after;   // age filter
+  std::optional<Instant> created_before;
+  enum class Order { kUrgency, kNewest, kOldest, kMostReports } order = Order::kUrgency;
+  int limit = 100;
+  int offset = 0;
+};
+
+class Transaction {
+ public:
+  virtual ~Transaction() = default;
+
+  // Reports and cases.
+  virtual int64_t InsertReport(const NewReport& report, int64_t case_id) = 0;
+  // The open case with this subject and type whose last report is at or after `since`.
+  virtual std::optional<Case> FindOpenCase(const std::string& subject,
+                                           const std::string& abuse_type, Instant since) = 0;
+  virtual int64_t InsertCase(const Case& value) = 0;
+  // Adds one report seen at `observed` to the case's count and first/last seen.
+  virtual void CountReportInCase(int64_t case_id, Instant observed, Instant now) = 0;
+  virtual std::optional<Case> GetCase(int64_t case_id) = 0;
+  virtual std::vector<Case> ListCases(const CaseFilter& filter) = 0;
+  virtual int64_t CountCases(const CaseFilter& filter) = 0;
+  virtual std::vector<StoredReport> ReportsOfCase(int64_t case_id) = 0;
+  virtual std::optional<StoredReport> FindReportByReference(const std::string& reference) = 0;
+  virtual std::optional<StoredReport> FindReportByIdempotencyKey(const std::string& key) = 0;
+  // The hex SHA-256 of the status token of the report, or "" when there is none.
+  virtual std::string StatusTokenHash(const std::string& reference) = 0;
+  virtual std::optional<StoredReport> GetReport(int64_t report_id) = 0;
+
+  // Decisions: append only. Updates the case's status, deadline and outcome in the same step.
+  virtual int64_t AppendDecision(const Decision& decision, const std::string& outcome) = 0;
+  virtual std::vector<Decision> DecisionsOfCase(int64_t case_id) = 0;
+  virtual std::optional<Decision> GetDecision(int64_t decision_id) = 0;
+
+  // Staff.
+  virtual int64_t InsertUser(const User& user) = 0;  // throws StoreError on a duplicate email
+  virtual void UpdateUserPassword(int64_t user_id, const std::string& password_hash) = 0;
+  virtual std::optional<User> FindUserByEmail(const std::string& email) = 0;
+  virtual std::optional<User> GetUser(int64_t user_id) = 0;
+  virtual int64_t CountUsers() = 0;
+  virtual void InsertSession(const Session& session) = 0;
+  virtual std::optional<Session> FindSession(const std::string& id_hash, Instant now) = 0;
+  virtual void DeleteSession(const std::string& id_hash) = 0;
+  virtual void InsertApiToken(int64_t user_id, const std::string& token_hash,
+                              const std::string& label, Instant now) = 0;
+  virtual std::optional<User> FindUserByApiToken(const std::string& token_hash) = 0;
+
+  // Inventory: the provider's records of who held what, when.
+  virtual void InsertInventory(const std::vector<InventoryRecord>& records) = 0;
+  virtual std::vector<InventoryRecord> LoadInventory() = 0;
+  virtual int64_t CountInventory() = 0;
+  virtual void UpsertCustomer(const std::string& id, const std::string& name,
+                              const std::string& email) = 0;
+  // The customer's contact address, or "" when unknown.
+  virtual std::string CustomerEmail(const std::string& customer_id) = 0;
+
+  // Outbox.
+  virtual int64_t EnqueueMail(const OutboxMail& mail) = 0;
+  // Leases up to `limit` mails due at `now` to `owner` until `lease_until`; a mail leased by
+  // another owner whose lease has not expired is skipped. Leased mails are not claimed again.
+  virtual std::vector<OutboxMail> ClaimDueMail(Instant now, int limit, const std::string& owner,
+                                               Instant lease_until) = 0;
+  virtual void MarkMailSent(int64_t mail_id, Instant now) = 0;
+  // Schedules another attempt, or gives up when `give_up` is true.
+  virtual void MarkMailFailed(int64_t mail_id, const std::string& error, Instant next_attempt,
+                              bool give_up) = 0;
+  struct OutboxCounts {
+    int64_t pending = 0, sent = 0, failed = 0;
+  };
+  virtual OutboxCounts CountOutbox() = 0;
+
+  // A named secret (CSRF key, ...), created from `fresh` on first use and stable afterwards.
+  virtual std::string GetOrCreateSecret(const std::string& name, const std::string& fresh) = 0;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Runs `work` in a read-write transaction and commits. Returns the database error when the
+  // work threw StoreError or the commit failed; nothing is written then. Exceptions other than
+  // StoreError propagate after the rollback.
+  virtual Status Write(const std::function<void(Transaction&)>& work) = 0;
+  // Runs `work` in a read-only transaction.
+  virtual Status Read(const std::function<void(Transaction&)>& work) = 0;
+  // True while the database answers and accepts writes.
+  virtual bool Healthy() = 0;
+};
+
+struct StoreOptions {
+  // "sqlite:PATH", a plain file path (SQLite), or "postgresql://..." (not yet supported).
+  std::string database;
+  int readers = 4;  // read connections kept open
+};
+
+// Opens the store and applies pending migrations.
+Result<std::unique_ptr<Store>> OpenStore(const StoreOptions& options);
+
+}  // namespace vigie
