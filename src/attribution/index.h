@@ -81,6 +81,9 @@
 #include "core/time.h"
 
 namespace vigie {
+namespace attribution_internal {
+struct IndexData;
+}  // namespace attribution_internal
 
 struct AttributionOptions {
   // How close to the instant a change of holder makes the attribution ambiguous. Zero resolves
@@ -88,6 +91,12 @@ struct AttributionOptions {
   std::chrono::seconds ambiguity_margin{std::chrono::minutes(30)};
   // The provider's address space. Empty: derived from the inventory's prefixes.
   std::vector<IpPrefix> owned_networks;
+};
+
+// One address to resolve at one instant, for AttributionIndex::ResolveIps.
+struct IpQuery {
+  IpAddress ip;
+  Instant at;
 };
 
 class AttributionIndex {
@@ -109,6 +118,12 @@ class AttributionIndex {
 
   Attribution ResolveIp(const IpAddress& ip, Instant at) const;
 
+  // Resolves many addresses at once: out[i] is what ResolveIp(queries[i].ip, queries[i].at)
+  // returns. Faster in bulk (a trusted source's feed, re-attributing open cases after an
+  // inventory refresh), because the memory reads of several queries overlap instead of
+  // waiting for one another. Only min(queries.size(), out.size()) entries are resolved.
+  void ResolveIps(std::span<const IpQuery> queries, std::span<Attribution> out) const;
+
   // `ascii_host` is a host name as Target::host holds it (lower-case A-labels). Upper case, a
   // trailing dot or U-labels are normalised first; an IP literal resolves as ResolveIp. A name
   // that cannot be normalised is kNotOurs.
@@ -122,10 +137,9 @@ class AttributionIndex {
   size_t memory_bytes() const;
 
  private:
-  struct Data;
-  explicit AttributionIndex(std::unique_ptr<const Data> data);
+  explicit AttributionIndex(std::unique_ptr<const attribution_internal::IndexData> data);
 
-  std::unique_ptr<const Data> data_;
+  std::unique_ptr<const attribution_internal::IndexData> data_;
 };
 
 }  // namespace vigie

@@ -1,5 +1,6 @@
 #include "attribution/inventory.h"
 
+#include <algorithm>
 #include <array>
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
@@ -91,6 +92,17 @@ bool IsValidUtf8(std::string_view text) {
   return true;
 }
 
+// `text` between double quotes, for messages. (Built by appending: GCC 12 misreports
+// "\"" + std::string(...) at -O3 as an overlapping copy.)
+std::string Quoted(std::string_view text) {
+  std::string out;
+  out.reserve(text.size() + 2);
+  out += '"';
+  out.append(text);
+  out += '"';
+  return out;
+}
+
 bool HasControlCharacter(std::string_view text) {
   for (char c : text) {
     auto byte = static_cast<unsigned char>(c);
@@ -127,10 +139,16 @@ std::string ExplainBadPrefix(std::string_view text) {
   std::string_view digits = text.substr(slash + 1);
   int length = -1;
   auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), length);
+  // An IPv4-mapped address counts its prefix length in IPv6 bits.
+  int offset = address->is_v4() && text.substr(0, slash).find(':') != std::string_view::npos
+                   ? 96
+                   : 0;
   if (digits.empty() || error != std::errc() || end != digits.data() + digits.size() ||
-      length < 0 || length > address->bits()) {
-    return "has a prefix length that is not between 0 and " + std::to_string(address->bits());
+      length < offset || length > address->bits() + offset) {
+    return "has a prefix length that is not between " + std::to_string(offset) + " and " +
+           std::to_string(address->bits() + offset);
   }
+  length -= offset;
   Uint128 host_bits = address->bits() - length >= 128
                           ? ~Uint128(0)
                           : (Uint128(1) << (address->bits() - length)) - 1;
@@ -149,11 +167,11 @@ std::optional<std::string> NormalizeResource(std::string_view text, std::string&
   }
   std::string prefix_problem = ExplainBadPrefix(text);
   if (!prefix_problem.empty()) {
-    why = "\"" + std::string(text) + "\" " + prefix_problem;
+    why = Quoted(text) + " " + prefix_problem;
     return std::nullopt;
   }
   if (auto host = NormalizeHostName(text)) return host;
-  why = "\"" + std::string(text) + "\" is not an IP address, a CIDR prefix or a host name";
+  why = Quoted(text) + " is not an IP address, a CIDR prefix or a host name";
   return std::nullopt;
 }
 
@@ -165,8 +183,9 @@ std::optional<Instant> ParseTime(std::string_view text) {
 
 // Validates one row; on success returns the record, else appends one problem per bad field.
 std::optional<InventoryRecord> ValidateRow(RawRow& row, std::vector<InventoryProblem>& problems) {
-  size_t problems_before = problems.size();
+  std::array<bool, kColumnCount> bad{};
   auto complain = [&](Column column, std::string message) {
+    bad[column] = true;
     problems.push_back({row.line, std::string(kColumnNames[column]), std::move(message)});
   };
 
@@ -186,46 +205,48 @@ std::optional<InventoryRecord> ValidateRow(RawRow& row, std::vector<InventoryPro
       complain(column, "is required");
     }
   }
-  if (problems.size() != problems_before) return std::nullopt;
 
+  // Then what each field means, for the fields that passed.
   InventoryRecord record;
-  record.customer_id = std::move(row.values[kCustomerId]);
-  record.customer_name = std::move(row.values[kCustomerName]);
-  record.customer_email = std::move(row.values[kCustomerEmail]);
-  record.service_id = std::move(row.values[kServiceId]);
-  record.service_kind = std::move(row.values[kServiceKind]);
-
-  if (!IsPlausibleEmail(record.customer_email)) {
-    complain(kCustomerEmail, "\"" + record.customer_email + "\" is not a plausible email address");
+  if (!bad[kCustomerEmail] && !IsPlausibleEmail(row.values[kCustomerEmail])) {
+    complain(kCustomerEmail, Quoted(row.values[kCustomerEmail]) + " is not a plausible email address");
   }
-
-  std::string why;
-  if (auto resource = NormalizeResource(row.values[kResource], why)) {
-    record.resource = std::move(*resource);
-  } else {
-    complain(kResource, why);
+  if (!bad[kResource]) {
+    std::string why;
+    if (auto resource = NormalizeResource(row.values[kResource], why)) {
+      record.resource = std::move(*resource);
+    } else {
+      complain(kResource, why);
+    }
   }
-
-  constexpr std::string_view kTimeHelp = " is not an RFC 3339 time with an offset "
-                                         "(such as 2026-03-01T09:00:00Z)";
-  auto from = ParseTime(row.values[kValidFrom]);
-  if (from) {
-    record.valid_from = *from;
-  } else {
-    complain(kValidFrom, "\"" + row.values[kValidFrom] + "\"" + std::string(kTimeHelp));
+  constexpr std::string_view kTimeHelp =
+      " is not an RFC 3339 time with an offset (such as 2026-03-01T09:00:00Z)";
+  std::optional<Instant> from;
+  if (!bad[kValidFrom]) {
+    from = ParseTime(row.values[kValidFrom]);
+    if (from) {
+      record.valid_from = *from;
+    } else {
+      complain(kValidFrom, Quoted(row.values[kValidFrom]) + std::string(kTimeHelp));
+    }
   }
-  if (row.present[kValidTo] && !row.values[kValidTo].empty()) {
+  if (!bad[kValidTo] && row.present[kValidTo] && !row.values[kValidTo].empty()) {
     auto to = ParseTime(row.values[kValidTo]);
     if (!to) {
-      complain(kValidTo, "\"" + row.values[kValidTo] + "\"" + std::string(kTimeHelp));
+      complain(kValidTo, Quoted(row.values[kValidTo]) + std::string(kTimeHelp));
     } else if (from && *to <= *from) {
       complain(kValidTo, "must be after valid_from");
     } else {
       record.valid_to = *to;
     }
   }
+  if (std::find(bad.begin(), bad.end(), true) != bad.end()) return std::nullopt;
 
-  if (problems.size() != problems_before) return std::nullopt;
+  record.customer_id = std::move(row.values[kCustomerId]);
+  record.customer_name = std::move(row.values[kCustomerName]);
+  record.customer_email = std::move(row.values[kCustomerEmail]);
+  record.service_id = std::move(row.values[kServiceId]);
+  record.service_kind = std::move(row.values[kServiceKind]);
   return record;
 }
 

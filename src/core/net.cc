@@ -22,7 +22,10 @@ IpAddress IpAddress::V6(Uint128 value) {
 }
 
 std::optional<IpAddress> IpAddress::Parse(std::string_view text) {
-  if (text.empty() || text.size() > 45) return std::nullopt;
+  // A NUL would end the C string early and let trailing text through unseen.
+  if (text.empty() || text.size() > 45 || text.find('\0') != std::string_view::npos) {
+    return std::nullopt;
+  }
   char buffer[64];
   std::memcpy(buffer, text.data(), text.size());
   buffer[text.size()] = '\0';
@@ -91,6 +94,12 @@ std::optional<IpPrefix> IpPrefix::Parse(std::string_view text) {
     }
     auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), length);
     if (error != std::errc() || end != digits.data() + digits.size()) return std::nullopt;
+    // An IPv4-mapped address is read as IPv4, so its IPv6 prefix length counts from bit 96.
+    bool mapped = address->is_v4() && text.substr(0, slash).find(':') != std::string_view::npos;
+    if (mapped) {
+      if (length < 96) return std::nullopt;
+      length -= 96;
+    }
     if (length < 0 || length > address->bits()) return std::nullopt;
   }
   if ((address->value() & HostMask(address->bits(), length)) != 0) return std::nullopt;

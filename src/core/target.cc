@@ -34,7 +34,28 @@ std::string_view Trim(std::string_view text) {
   return text;
 }
 
-Result<Target> ParseUrl(std::string_view text) {
+// A URL copied from a browser may be an IRI (RFC 3987) with Unicode in its host or path. Its
+// non-ASCII bytes are percent-encoded so that it parses as a URI; the host is decoded again
+// below and normalised to A-labels.
+std::string EncodeNonAscii(std::string_view text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x80) {
+      out.push_back(c);
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[byte >> 4]);
+      out.push_back(kHex[byte & 0xf]);
+    }
+  }
+  return out;
+}
+
+Result<Target> ParseUrl(std::string_view input) {
+  std::string text = EncodeNonAscii(input);
   auto parsed = boost::urls::parse_uri(text);
   if (!parsed) return Error{"invalid_url", "not an absolute URL"};
   boost::urls::url url(*parsed);
@@ -97,7 +118,10 @@ std::string_view TargetKindName(TargetKind kind) {
 }
 
 std::optional<std::string> NormalizeHostName(std::string_view host) {
-  if (host.empty() || host.size() > 1024) return std::nullopt;
+  // A NUL would end the C string given to libidn2 and let trailing text through unseen.
+  if (host.empty() || host.size() > 1024 || host.find('\0') != std::string_view::npos) {
+    return std::nullopt;
+  }
   std::string input(host);
   if (input.back() == '.') input.pop_back();
   if (input.empty()) return std::nullopt;

@@ -62,8 +62,7 @@ std::string ReplaceControlCharacters(std::string_view text);
 
 // Checks a single-line text (already trimmed): valid, at most `max_bytes`. Adds errors and
 // returns false when it is not acceptable.
-bool CheckLine(std::string_view text, size_t max_bytes, std::string_view field,
-               ErrorList& errors);
+bool CheckLine(std::string_view text, size_t max_bytes, std::string_view field, ErrorList& errors);
 
 // A plausible email address: one "@", a local part of printable characters (dot-atom, UTF-8
 // allowed), a valid host name with at least two labels. Returns the address with its domain
@@ -85,9 +84,8 @@ struct TargetInput {
 // Parses every target with ParseTarget; duplicates (same canonical form) are kept once.
 // `list_field` carries "required" (none given) and "too_many" (over policy.max_targets; the
 // entries are then not parsed one by one).
-std::vector<Target> ReadTargets(const std::vector<TargetInput>& inputs,
-                                std::string_view list_field, const IntakePolicy& policy,
-                                ErrorList& errors);
+std::vector<Target> ReadTargets(const std::vector<TargetInput>& inputs, std::string_view list_field,
+                                const IntakePolicy& policy, ErrorList& errors);
 
 // Adds "in_future" or "too_old" on `field` when `instant` is outside the policy's window.
 void CheckTimeWindow(Instant instant, const IntakePolicy& policy, std::string_view field,

@@ -9,24 +9,29 @@
 #include <cstdint>
 #include <cstdlib>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
+
+#include "core/secrets.h"
 
 namespace vigie::mail {
 namespace {
 
-constexpr size_t kFoldColumn = 78;     // RFC 5322 2.1.1: lines SHOULD stay within 78
-constexpr size_t kMaxLine = 998;       // ... and MUST stay within 998
-constexpr size_t kQpLineLimit = 76;    // RFC 2045 6.7: encoded lines at most 76 characters
-constexpr size_t kEncodedChunk = 42;   // bytes per encoded-word: "Subject: " + 68 fits in 78
+constexpr size_t kFoldColumn = 78;    // RFC 5322 2.1.1: lines SHOULD stay within 78
+constexpr size_t kMaxLine = 998;      // ... and MUST stay within 998
+constexpr size_t kQpLineLimit = 76;   // RFC 2045 6.7: encoded lines at most 76 characters
+constexpr size_t kEncodedChunk = 42;  // bytes per encoded-word: "Subject: " + 68 fits in 78
 
 void InitSodium() {
-  // sodium_init is idempotent and thread-safe; failing means no entropy source, which no mail
-  // can be composed without.
+  // Idempotent and thread-safe; it fails only when the machine has no entropy source at all.
   static const bool ready = sodium_init() >= 0;
   if (!ready) std::abort();
 }
 
-Error Fail(std::string code, std::string message) { return Error{std::move(code), std::move(message)}; }
+Error Fail(std::string code, std::string message) {
+  return Error{std::move(code), std::move(message)};
+}
 
 bool HasLineBreak(std::string_view value) {
   return value.find_first_of(std::string_view("\r\n\0", 3)) != std::string_view::npos;
@@ -67,7 +72,7 @@ bool IsHostName(std::string_view host) {
 // Header names we write ourselves, or whose duplication would confuse a reader or a relay.
 bool IsReservedHeader(std::string_view name) {
   static constexpr std::array<std::string_view, 12> kReserved = {
-      "date",    "from",       "sender",       "to",          "cc",       "bcc",
+      "date",     "from",    "sender",     "to",           "cc",          "bcc",
       "reply-to", "subject", "message-id", "mime-version", "return-path", "received"};
   std::string lower;
   for (char c : name) lower += static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
@@ -81,8 +86,8 @@ bool IsReservedHeader(std::string_view name) {
 bool IsHeaderName(std::string_view name) {
   if (name.empty() || name.size() > 76) return false;
   for (char c : name) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '-';
+    bool ok =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
     if (!ok) return false;
   }
   return true;
@@ -122,6 +127,7 @@ bool IsLanguageTag(std::string_view tag) {
 }
 
 std::string Base64(std::string_view bytes) {
+  InitSodium();
   std::string out(sodium_base64_ENCODED_LEN(bytes.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
   sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(bytes.data()),
                     bytes.size(), sodium_base64_VARIANT_ORIGINAL);
@@ -156,18 +162,42 @@ std::vector<std::string> SplitOnSpaces(std::string_view value) {
   return tokens;
 }
 
-// The tokens of an unstructured value (RFC 5322 3.2.5): its own words when it is printable
-// ASCII that folds within 998 columns, else encoded-words. Text that merely looks like an
-// encoded-word is encoded too, so that a reader shows exactly what was given.
-Result<std::vector<std::string>> UnstructuredTokens(std::string_view value, std::string_view field) {
-  if (IsAsciiPrintable(value) && value.find("=?") == std::string_view::npos) {
-    std::vector<std::string> tokens = SplitOnSpaces(value);
-    bool fits = true;
-    for (const std::string& token : tokens) fits = fits && token.size() < kMaxLine - 80;
-    if (fits) return tokens;
-  }
+// The tokens of an unstructured value (RFC 5322 3.2.5), to be joined by single spaces: its
+// printable ASCII words as they are, and each run of other words as encoded-words, so that the
+// ASCII parts (a reference in a subject) stay readable in the raw mail. A word that merely
+// looks like an encoded-word is encoded too, so that a reader shows exactly what was given.
+Result<std::vector<std::string>> UnstructuredTokens(std::string_view value,
+                                                    std::string_view field) {
   if (!IsValidUtf8(value)) return Fail("invalid_utf8", fmt::format("{} is not valid UTF-8", field));
-  return EncodedWords(value);
+  auto needs_encoding = [](std::string_view word) {
+    return !IsAsciiPrintable(word) || word.find("=?") != std::string_view::npos ||
+           word.size() > kMaxLine - 100;
+  };
+
+  std::vector<std::string> tokens;
+  std::string run;  // words waiting to be encoded together, spaces included
+  bool in_run = false;
+  for (const std::string& word : SplitOnSpaces(value)) {
+    // The space between two encoded-words vanishes on decoding: an empty word (a second
+    // space) after an encoded run goes inside it.
+    bool encode = needs_encoding(word) || (in_run && word.empty());
+    if (encode) {
+      if (in_run) run += ' ';
+      run += word;
+      in_run = true;
+      continue;
+    }
+    if (in_run) {
+      for (std::string& encoded : EncodedWords(run)) tokens.push_back(std::move(encoded));
+      run.clear();
+      in_run = false;
+    }
+    tokens.push_back(word);
+  }
+  if (in_run) {
+    for (std::string& encoded : EncodedWords(run)) tokens.push_back(std::move(encoded));
+  }
+  return tokens;
 }
 
 // Appends "Name: tokens" joined by single spaces, folding before a token (CRLF + the space)
@@ -248,11 +278,11 @@ std::string QuotedPrintable(std::string_view text) {
   return out;
 }
 
+// The part's header and encoded body, without a line end after the body.
 void AppendPart(std::string& out, std::string_view media_type, std::string_view body) {
   out.append("Content-Type: ").append(media_type).append("; charset=UTF-8\r\n");
   out.append("Content-Transfer-Encoding: quoted-printable\r\n\r\n");
   out.append(QuotedPrintable(body));
-  if (!out.ends_with("\r\n")) out.append("\r\n");
 }
 
 Status CheckHeaderValues(const Message& message) {
@@ -345,16 +375,6 @@ bool IsValidUtf8(std::string_view text) {
   return true;
 }
 
-std::string RandomHex(size_t size) {
-  InitSodium();
-  std::vector<unsigned char> bytes(size);
-  randombytes_buf(bytes.data(), bytes.size());
-  std::string hex(size * 2 + 1, '\0');
-  sodium_bin2hex(hex.data(), hex.size(), bytes.data(), bytes.size());
-  hex.pop_back();
-  return hex;
-}
-
 Result<std::string> ComposeRfc5322(const Message& message, Instant date) {
   // Validation first, so that nothing hostile reaches the output.
   if (Status status = CheckHeaderValues(message); !status) return status.error();
@@ -368,7 +388,8 @@ Result<std::string> ComposeRfc5322(const Message& message, Instant date) {
   for (const auto& [name, value] : message.extra_headers) {
     if (!IsHeaderName(name)) return Fail("invalid_header", "an extra header name is malformed");
     if (IsReservedHeader(name)) {
-      return Fail("invalid_header", fmt::format("extra header {} is written by vigie itself", name));
+      return Fail("invalid_header",
+                  fmt::format("extra header {} is written by vigie itself", name));
     }
   }
   if (message.text.empty()) return Fail("missing_body", "the text part is empty");
@@ -405,7 +426,8 @@ Result<std::string> ComposeRfc5322(const Message& message, Instant date) {
   AppendHeader(out, "Subject", *subject);
   std::string message_id = message.message_id;
   if (message_id.empty()) {
-    message_id = "<" + RandomHex(16) + "@" + message.from.substr(message.from.rfind('@') + 1) + ">";
+    message_id =
+        "<" + RandomToken(16) + "@" + message.from.substr(message.from.rfind('@') + 1) + ">";
   }
   AppendHeader(out, "Message-ID", message_id);
   AppendHeader(out, "MIME-Version", "1.0");
@@ -419,16 +441,19 @@ Result<std::string> ComposeRfc5322(const Message& message, Instant date) {
   // The body. The boundary starts with "=_", which quoted-printable output never contains.
   if (message.html.empty()) {
     AppendPart(out, "text/plain", message.text);
+    if (!out.ends_with("\r\n")) out.append("\r\n");
     return out;
   }
-  std::string boundary = "=_vigie_" + RandomHex(16);
+  // The CRLF before each delimiter belongs to the delimiter (RFC 2046 5.1.1), so a part that
+  // ends with a line end keeps it.
+  std::string boundary = "=_vigie_" + RandomToken(16);
   AppendHeader(out, "Content-Type",
                std::vector<std::string>{"multipart/alternative;", "boundary=\"" + boundary + "\""});
   out.append("\r\n--").append(boundary).append("\r\n");
   AppendPart(out, "text/plain", message.text);
-  out.append("--").append(boundary).append("\r\n");
+  out.append("\r\n--").append(boundary).append("\r\n");
   AppendPart(out, "text/html", message.html);
-  out.append("--").append(boundary).append("--\r\n");
+  out.append("\r\n--").append(boundary).append("--\r\n");
   return out;
 }
 

@@ -29,8 +29,8 @@ struct Message {
   // Addresses are bare "local@domain" (no display name, no angle brackets), ASCII only.
   std::string from;
   std::string to;
-  std::string reply_to;  // optional
-  std::string subject;   // UTF-8
+  std::string reply_to;   // optional
+  std::string subject;    // UTF-8
   std::string from_name;  // optional display name for `from`, UTF-8
 
   // The body. `text` is required; `html` is optional and, when present, the mail becomes
@@ -78,8 +78,5 @@ bool IsPlainAddress(std::string_view address);
 // True when `text` is well-formed UTF-8 (no overlong forms, surrogates or values past
 // U+10FFFF).
 bool IsValidUtf8(std::string_view text);
-
-// `size` random bytes from libsodium as lower-case hex. Thread-safe.
-std::string RandomHex(size_t size);
 
 }  // namespace vigie::mail

@@ -56,8 +56,8 @@ std::optional<std::string_view> ClosureOutcomeText(std::string_view outcome,
 
 // One report of a case, as the customer's notice shows it.
 struct NoticeReport {
-  std::string description;      // the reporter's own words, forwarded as written
-  std::string reporter_email;   // given to the customer only when the reporter opted in:
+  std::string description;     // the reporter's own words, forwarded as written
+  std::string reporter_email;  // given to the customer only when the reporter opted in:
   bool share_reporter_email = false;
 };
 

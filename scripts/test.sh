@@ -1,0 +1,160 @@
+#!/usr/bin/env bash
+# The one test command (README and CI): installs what the tests need, builds vigie with warnings
+# as errors, runs every test (unit, black-box, browser), runs the unit and black-box tests again
+# under AddressSanitizer and UndefinedBehaviorSanitizer, checks the C++ formatting, and runs
+# each fuzz target for a while on its seed corpus. Ends with one line: "N passed, N failed".
+#
+# Steps can be skipped while iterating (CI runs them all):
+#   VIGIE_SKIP_ASAN=1  VIGIE_SKIP_FUZZ=1  VIGIE_SKIP_BROWSER=1  VIGIE_SKIP_FORMAT=1
+#   VIGIE_FUZZ_SECONDS=20 (per target)
+set -uo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+root=$(pwd)
+jobs=2
+fuzz_seconds=${VIGIE_FUZZ_SECONDS:-20}
+passed=0
+failed=0
+failures=()
+started=$(date +%s)
+
+step() { printf '\n==> %s (%ds)\n' "$*" "$(($(date +%s) - started))"; }
+pass() { passed=$((passed + ${2:-1})); }
+fail() { failed=$((failed + ${2:-1})); failures+=("$1"); }
+
+finish() {
+  step "summary"
+  if ((${#failures[@]} > 0)); then
+    printf 'failed: %s\n' "${failures[@]}"
+  fi
+  echo "${passed} passed, ${failed} failed"
+  if ((failed > 0)); then exit 1; fi
+  exit 0
+}
+
+# Adds ctest's verdict to the totals. "N tests failed out of M" is its closing line.
+run_ctest() {
+  local label=$1
+  shift
+  local log
+  log=$(mktemp)
+  ctest "$@" --output-on-failure 2>&1 | tee "$log"
+  local summary
+  summary=$(grep -E '[0-9]+ tests? failed out of [0-9]+' "$log" | tail -1)
+  if [[ -z "$summary" ]]; then
+    fail "$label: ctest ran no test"
+  else
+    local bad total
+    bad=$(sed -E 's/.* ([0-9]+) tests? failed out of ([0-9]+).*/\1/' <<<"$summary")
+    total=$(sed -E 's/.* ([0-9]+) tests? failed out of ([0-9]+).*/\2/' <<<"$summary")
+    pass "$label" $((total - bad))
+    if ((bad > 0)); then
+      local names
+      names=$(sed -n '/The following tests FAILED/,$p' "$log" | grep -E '^\s+[0-9]+ - ' |
+        sed -E 's/^\s+[0-9]+ - ([^ ]+).*/\1/' | paste -sd' ' -)
+      fail "$label: $names" "$bad"
+    fi
+  fi
+  rm -f "$log"
+}
+
+# --- dependencies ---------------------------------------------------------------------------
+step "installing dependencies"
+if ! bash scripts/install-deps.sh --test; then
+  fail "install-deps.sh --test"
+  finish
+fi
+
+step "npm dependencies (tests/)"
+lock_version=$(node -p "require('./tests/package-lock.json').packages['node_modules/playwright-core'].version")
+have_version=$(node -p "try { require('./tests/node_modules/playwright-core/package.json').version } catch { '' }")
+if [[ "$have_version" == "$lock_version" ]]; then
+  echo "playwright-core ${have_version} already installed"
+elif ! (cd tests && npm ci --no-audit --no-fund --prefer-offline); then
+  fail "npm ci in tests/"
+fi
+
+# --- build and every test -------------------------------------------------------------------
+step "configure and build build/ (RelWithDebInfo, -Werror)"
+ctest_args=(--test-dir build -j "$jobs")
+if [[ "${VIGIE_SKIP_BROWSER:-}" == 1 ]]; then ctest_args+=(-LE browser); fi
+if cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVIGIE_WERROR=ON \
+    -DVIGIE_TESTS=ON -DVIGIE_SANITIZE=OFF -DVIGIE_FUZZ=OFF &&
+  cmake --build build -j "$jobs"; then
+  step "tests: unit, black-box, browser"
+  run_ctest "build" "${ctest_args[@]}"
+else
+  fail "build (build/)"
+fi
+
+# --- sanitizers -----------------------------------------------------------------------------
+if [[ "${VIGIE_SKIP_ASAN:-}" != 1 ]]; then
+  step "configure and build build-asan/ (ASan + UBSan)"
+  if cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVIGIE_WERROR=ON \
+      -DVIGIE_SANITIZE=ON -DVIGIE_BENCH=OFF -DVIGIE_TESTS=ON -DVIGIE_FUZZ=OFF &&
+    cmake --build build-asan -j "$jobs"; then
+    step "tests under ASan + UBSan: unit and black-box"
+    export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:strict_string_checks=1}
+    export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+    run_ctest "build-asan" --test-dir build-asan -j "$jobs" -LE browser
+    unset ASAN_OPTIONS UBSAN_OPTIONS
+  else
+    fail "build (build-asan/)"
+  fi
+fi
+
+# --- formatting -----------------------------------------------------------------------------
+if [[ "${VIGIE_SKIP_FORMAT:-}" != 1 ]]; then
+  step "clang-format"
+  mapfile -t sources < <(find src bench fuzz -type f \
+    \( -name '*.cc' -o -name '*.h' -o -name '*.cpp' -o -name '*.hpp' \) 2>/dev/null | sort)
+  if ((${#sources[@]} == 0)); then
+    echo "no C++ sources found"
+    fail "clang-format: no sources"
+  elif clang-format --dry-run --Werror "${sources[@]}"; then
+    echo "${#sources[@]} files formatted"
+    pass "clang-format"
+  else
+    fail "clang-format"
+  fi
+fi
+
+# --- fuzzing --------------------------------------------------------------------------------
+# Fuzz targets are the executables the fuzz/ CMakeLists builds into build-fuzz/fuzz/; each
+# runs for $fuzz_seconds on its seed corpus fuzz/corpus/<target>/ (new inputs go to a scratch
+# directory, the checked-in corpus is only read).
+if [[ "${VIGIE_SKIP_FUZZ:-}" != 1 && -f fuzz/CMakeLists.txt ]]; then
+  step "configure and build build-fuzz/ (clang, libFuzzer)"
+  if CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+      -DVIGIE_FUZZ=ON -DVIGIE_TESTS=OFF -DVIGIE_BENCH=OFF -DVIGIE_SANITIZE=OFF &&
+    cmake --build build-fuzz -j "$jobs"; then
+    mapfile -t targets < <(find build-fuzz/fuzz -maxdepth 1 -type f -executable | sort)
+    if ((${#targets[@]} == 0)); then
+      fail "fuzz: no target built in build-fuzz/fuzz/"
+    fi
+    for target in "${targets[@]}"; do
+      name=$(basename "$target")
+      corpus=""
+      for candidate in "fuzz/corpus/$name" "fuzz/corpus/${name%_fuzz}" "fuzz/corpus/${name#fuzz_}"; do
+        if [[ -d "$candidate" ]]; then corpus=$candidate; break; fi
+      done
+      step "fuzz $name for ${fuzz_seconds}s (corpus: ${corpus:-none})"
+      scratch=$(mktemp -d)
+      if [[ -z "$corpus" ]]; then
+        fail "fuzz $name: no seed corpus in fuzz/corpus/$name/"
+      elif (cd "$scratch" && timeout $((fuzz_seconds + 60)) "$root/$target" \
+          -max_total_time="$fuzz_seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+          "$scratch" "$root/$corpus" 2>&1 | tail -20); then
+        pass "fuzz $name"
+      else
+        fail "fuzz $name (crash inputs, if any, are in $scratch)"
+        continue
+      fi
+      rm -rf "$scratch"
+    done
+  else
+    fail "build (build-fuzz/)"
+  fi
+fi
+
+finish

@@ -1,0 +1,115 @@
+#include "cases/filing.h"
+
+#include <algorithm>
+
+#include "attribution/index.h"
+
+namespace vigie {
+
+std::vector<StoredTarget> AttributeTargets(const AttributionIndex* index,
+                                           const ReportDraft& draft) {
+  std::vector<StoredTarget> out;
+  out.reserve(draft.targets.size());
+  for (const Target& target : draft.targets) {
+    StoredTarget stored{target, Attribution{}};
+    if (index != nullptr) stored.attribution = index->Resolve(target, draft.observed.instant);
+    out.push_back(std::move(stored));
+  }
+  return out;
+}
+
+std::string CaseSubject(const std::vector<StoredTarget>& targets, const Attribution** chosen) {
+  *chosen = nullptr;
+  for (AttributionResult wanted : {AttributionResult::kAttributed, AttributionResult::kAmbiguous}) {
+    for (const StoredTarget& stored : targets) {
+      if (stored.attribution.result != wanted) continue;
+      *chosen = &stored.attribution;
+      if (wanted == AttributionResult::kAttributed) return "service:" + stored.attribution.service_id;
+      return "target:" + stored.target.canonical;
+    }
+  }
+  if (targets.empty()) return "target:";
+  *chosen = &targets.front().attribution;
+  return "target:" + targets.front().target.canonical;
+}
+
+int64_t FileReport(Transaction& tx, const NewReport& report, const CasePolicy& policy,
+                   Instant now) {
+  const ReportDraft& draft = *report.draft;
+  const Attribution* attribution = nullptr;
+  std::string subject = CaseSubject(report.targets, &attribution);
+  bool all_not_ours =
+      !report.targets.empty() &&
+      std::all_of(report.targets.begin(), report.targets.end(), [](const StoredTarget& t) {
+        return t.attribution.result == AttributionResult::kNotOurs;
+      });
+  Instant observed = draft.observed.instant;
+
+  int64_t case_id = 0;
+  std::optional<Case> open;
+  if (!all_not_ours) {
+    open = tx.FindOpenCase(subject, draft.abuse_type, observed - policy.aggregation_window);
+  }
+  if (open) {
+    case_id = open->id;
+    tx.CountReportInCase(case_id, observed, now);
+  } else {
+    Case fresh;
+    fresh.status = CaseStatus::kNew;
+    fresh.abuse_type = draft.abuse_type;
+    fresh.subject = subject;
+    if (attribution != nullptr) {
+      fresh.attribution = attribution->result;
+      fresh.customer_id = attribution->customer_id;
+      fresh.service_id = attribution->service_id;
+    }
+    fresh.report_count = 1;
+    fresh.first_seen = observed;
+    fresh.last_seen = observed;
+    fresh.created_at = now;
+    fresh.updated_at = now;
+    case_id = tx.InsertCase(fresh);
+  }
+  int64_t report_id = tx.InsertReport(report, case_id);
+
+  if (!draft.reporter.email.empty()) {
+    OutboxMail ack;
+    ack.kind = "acknowledgement";
+    ack.recipient = draft.reporter.email;
+    ack.language = draft.language;
+    ack.report_id = report_id;
+    ack.case_id = case_id;
+    ack.next_attempt_at = now;
+    tx.EnqueueMail(ack);
+  }
+
+  if (all_not_ours) {
+    Decision decision;
+    decision.case_id = case_id;
+    decision.action = DecisionAction::kClose;
+    decision.actor_kind = ActorKind::kRule;
+    decision.actor = kNotOursRule;
+    decision.decided_at = now;
+    decision.status_before = CaseStatus::kNew;
+    decision.status_after = CaseStatus::kClosed;
+    decision.reason = "not_ours";
+    decision.automated_decision = "FULLY";
+    decision.automated_detection = true;
+    decision.source_type = draft.channel == Channel::kMail ? "OTHER_NOTIFICATION" : "ARTICLE_16";
+    int64_t decision_id = tx.AppendDecision(decision, "not_ours");
+    if (!draft.reporter.email.empty()) {
+      OutboxMail closure;
+      closure.kind = "closure";
+      closure.recipient = draft.reporter.email;
+      closure.language = draft.language;
+      closure.report_id = report_id;
+      closure.case_id = case_id;
+      closure.decision_id = decision_id;
+      closure.next_attempt_at = now;
+      tx.EnqueueMail(closure);
+    }
+  }
+  return case_id;
+}
+
+}  // namespace vigie

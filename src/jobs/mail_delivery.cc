@@ -1,0 +1,175 @@
+#include "jobs/mail_delivery.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "cases/report_writer.h"
+#include "core/abuse_type.h"
+#include "mail/message.h"
+#include "mail/templates.h"
+#include "mail/transport.h"
+#include "store/store.h"
+
+namespace vigie {
+namespace {
+
+// 1 min, 2, 4, ... capped at 2 h: about a day in 12 attempts.
+std::chrono::seconds BackOff(int attempts) {
+  int exponent = std::min(attempts, 7);
+  return std::min<std::chrono::seconds>(std::chrono::minutes(1) * (1 << exponent),
+                                        std::chrono::hours(2));
+}
+
+}  // namespace
+
+MailDelivery::MailDelivery(Store& store, const mail::MailTemplates& templates,
+                           std::unique_ptr<mail::Transport> transport,
+                           MailDeliveryOptions options)
+    : store_(store),
+      templates_(templates),
+      transport_(std::move(transport)),
+      options_(std::move(options)) {}
+
+MailDelivery::~MailDelivery() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void MailDelivery::Start() { thread_ = std::thread([this] { Loop(); }); }
+
+void MailDelivery::Poke() {
+  {
+    std::lock_guard lock(mutex_);
+    poked_ = true;
+  }
+  wake_.notify_one();
+}
+
+void MailDelivery::Loop() {
+  for (;;) {
+    {
+      std::unique_lock lock(mutex_);
+      wake_.wait_for(lock, options_.poll_interval, [this] { return stopping_ || poked_; });
+      if (stopping_) return;
+      poked_ = false;
+    }
+    try {
+      while (RunOnce(Now()) > 0) {
+        std::lock_guard lock(mutex_);
+        if (stopping_) return;
+      }
+    } catch (const std::exception& error) {
+      spdlog::error("event=mail_delivery_failed error=\"{}\"", error.what());
+    }
+  }
+}
+
+int MailDelivery::RunOnce(Instant now) {
+  std::vector<OutboxMail> due;
+  Status claimed = store_.Write([&](Transaction& tx) {
+    due = tx.ClaimDueMail(now, 20, options_.owner, now + std::chrono::minutes(5));
+  });
+  if (!claimed.ok()) {
+    spdlog::warn("event=outbox_unavailable error=\"{}\"", claimed.error().message);
+    return 0;
+  }
+
+  int sent = 0;
+  for (const OutboxMail& mail : due) {
+    // Everything the message says is read fresh from the store.
+    mail::MailContext context;
+    context.from = options_.from;
+    context.from_name = options_.from_name;
+    context.reply_to = options_.from;
+    context.to = mail.recipient;
+    std::optional<StoredReport> report;
+    std::optional<Case> owning_case;
+    std::optional<Decision> decision;
+    std::vector<StoredReport> case_reports;
+    Status read = store_.Read([&](Transaction& tx) {
+      if (mail.report_id) report = tx.GetReport(mail.report_id);
+      if (mail.case_id) owning_case = tx.GetCase(mail.case_id);
+      if (mail.decision_id) decision = tx.GetDecision(mail.decision_id);
+      if (mail.kind == "notice" && mail.case_id) case_reports = tx.ReportsOfCase(mail.case_id);
+    });
+    if (!read.ok()) {
+      spdlog::warn("event=outbox_unavailable error=\"{}\"", read.error().message);
+      return sent;
+    }
+    if (report) {
+      context.reference = report->reference;
+      context.abuse_type = report->draft.abuse_type;
+      context.status_url = options_.public_url + "/status/" + report->reference + "?token=" +
+                           StatusToken(options_.status_key, report->reference);
+    }
+    if (owning_case) {
+      context.case_id = std::to_string(owning_case->id);
+      if (context.abuse_type.empty()) context.abuse_type = owning_case->abuse_type;
+      context.deadline = owning_case->deadline;
+      // TODO: the customer portal does not exist yet; notices link to the public site and the
+      // customer answers by replying to the notice.
+      context.portal_url = options_.public_url + "/";
+    }
+    if (decision) {
+      context.reason = decision->reason;
+      context.outcome = decision->reason;
+      context.staff_message = decision->message;
+      context.automated = decision->actor_kind == ActorKind::kRule;
+      if (decision->deadline) context.deadline = decision->deadline;
+    }
+    for (const StoredReport& r : case_reports) {
+      for (const Target& target : r.draft.targets) {
+        if (std::find(context.targets.begin(), context.targets.end(), target.display) ==
+            context.targets.end()) {
+          context.targets.push_back(target.display);
+        }
+      }
+      if (!context.abuse_time) context.abuse_time = r.draft.observed;
+      context.reports.push_back(mail::NoticeReport{r.draft.description, r.draft.reporter.email,
+                                                   r.draft.reporter.share_email});
+    }
+
+    Result<std::string> composed = Error{"", ""};
+    Result<mail::Message> message = templates_.RenderMail(mail.kind, mail.language, context);
+    if (message.ok()) {
+      // A stable Message-ID per outbox entry: a retry after an unrecorded success is the same
+      // message to the receiving side, which can drop the duplicate.
+      std::string domain = options_.from.substr(options_.from.find('@') + 1);
+      message->message_id = "<outbox." + std::to_string(mail.id) + "." +
+                            options_.status_key.substr(0, 12) + "@" + domain + ">";
+      composed = mail::ComposeRfc5322(*message, now);
+    } else {
+      composed = message.error();
+    }
+
+    Status result = composed.ok() ? transport_->Send(options_.from, mail.recipient, *composed)
+                                  : Status(composed.error());
+    Status recorded = store_.Write([&](Transaction& tx) {
+      if (result.ok()) {
+        tx.MarkMailSent(mail.id, Now());
+        return;
+      }
+      bool permanent = result.error().code != "temporary" || mail.attempts + 1 >= options_.max_attempts;
+      tx.MarkMailFailed(mail.id, result.error().code + ": " + result.error().message,
+                        now + BackOff(mail.attempts), permanent);
+    });
+    if (result.ok()) {
+      ++sent;
+      spdlog::info("event=mail_sent outbox_id={} kind={}", mail.id, mail.kind);
+    } else {
+      spdlog::warn("event=mail_not_sent outbox_id={} kind={} attempt={} error={}", mail.id,
+                   mail.kind, mail.attempts + 1, result.error().code);
+    }
+    if (!recorded.ok()) {
+      spdlog::error("event=outbox_unavailable error=\"{}\"", recorded.error().message);
+    }
+  }
+  return sent;
+}
+
+}  // namespace vigie

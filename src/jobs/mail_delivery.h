@@ -1,0 +1,60 @@
+// The mail delivery job: takes due mails from the outbox, renders them, hands them to the
+// transport, and records the result. A mail is leased before it is sent, so two delivery loops
+// (threads or nodes) never send the same mail; a failure is retried with growing back-off and
+// given up after a day of attempts.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "core/time.h"
+
+namespace vigie {
+
+class Store;
+namespace mail {
+class MailTemplates;
+class Transport;
+}  // namespace mail
+
+struct MailDeliveryOptions {
+  std::string from = "abuse@vigie.invalid";
+  std::string from_name = "vigie abuse desk";
+  std::string public_url = "http://127.0.0.1:8080";
+  std::chrono::milliseconds poll_interval{500};
+  int max_attempts = 12;
+  std::string owner;       // lease owner name: unique per process
+  std::string status_key;  // the secret status tokens are derived from (StatusToken)
+};
+
+class MailDelivery {
+ public:
+  MailDelivery(Store& store, const mail::MailTemplates& templates,
+               std::unique_ptr<mail::Transport> transport, MailDeliveryOptions options);
+  ~MailDelivery();  // stops the loop
+
+  void Start();
+  // Delivers what is due now, on the calling thread; returns how many were sent.
+  int RunOnce(Instant now);
+  // Wakes the loop early (after a report or a decision queued mail).
+  void Poke();
+
+ private:
+  void Loop();
+
+  Store& store_;
+  const mail::MailTemplates& templates_;
+  std::unique_ptr<mail::Transport> transport_;
+  MailDeliveryOptions options_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  bool poked_ = false;
+  std::thread thread_;
+};
+
+}  // namespace vigie
