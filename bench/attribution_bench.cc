@@ -43,13 +43,13 @@ IpPrefix RandomPrefix(std::mt19937_64& random, const std::vector<uint32_t>& bloc
   if (random() % 10 == 0) {
     static constexpr int kLengths[] = {32, 40, 48, 48, 56, 56, 64, 64, 64, 128, 128, 128};
     int length = kLengths[random() % std::size(kLengths)];
-    Uint128 value = (Uint128(0x20010db8) << 96) | (Uint128(bits(random) >> 32) << 64) |
-                    bits(random);
+    Uint128 value =
+        (Uint128(0x20010db8) << 96) | (Uint128(bits(random) >> 32) << 64) | bits(random);
     value &= length == 128 ? ~Uint128(0) : ~((Uint128(1) << (128 - length)) - 1);
     return {IpAddress::V6(value), length};
   }
-  static constexpr int kLengths[] = {16, 20, 22, 24, 24, 24, 26, 28, 28, 29, 29,
-                                     30, 32, 32, 32, 32, 32, 32, 32, 32};
+  static constexpr int kLengths[] = {16, 20, 22, 24, 24, 24, 26, 28, 28, 29,
+                                     29, 30, 32, 32, 32, 32, 32, 32, 32, 32};
   int length = kLengths[random() % std::size(kLengths)];
   uint32_t value = blocks[random() % blocks.size()] | static_cast<uint32_t>(random() & 0xffff);
   value &= length == 32 ? ~0u : ~((1u << (32 - length)) - 1);
@@ -70,7 +70,8 @@ Fixture MakeFixture() {
   std::mt19937_64 random(42);
   std::vector<uint32_t> blocks;
   for (int i = 0; i < 256; ++i) {
-    blocks.push_back(static_cast<uint32_t>(((random() % 200) + 11) << 24 | (random() & 0xff) << 16));
+    blocks.push_back(
+        static_cast<uint32_t>(((random() % 200) + 11) << 24 | (random() & 0xff) << 16));
   }
 
   // Holdings: each distinct prefix gets one to four holders in turn.
@@ -78,13 +79,13 @@ Fixture MakeFixture() {
   size_t service = 0;
   while (fixture.records.size() < kIntervals) {
     IpPrefix prefix = RandomPrefix(random, blocks);
-    if (!seen.insert({prefix.address.value() | (Uint128(prefix.address.is_v4()) << 127),
-                      prefix.length})
+    if (!seen.insert(
+                 {prefix.address.value() | (Uint128(prefix.address.is_v4()) << 127), prefix.length})
              .second) {
       continue;
     }
-    std::string resource = prefix.length == prefix.address.bits() ? prefix.address.ToString()
-                                                                   : prefix.ToString();
+    std::string resource =
+        prefix.length == prefix.address.bits() ? prefix.address.ToString() : prefix.ToString();
     int64_t time = kStart + static_cast<int64_t>(random() % (365 * kDay));
     for (int holders = 1 + static_cast<int>(random() % 4);
          holders > 0 && fixture.records.size() < kIntervals; --holders) {
@@ -114,8 +115,9 @@ Fixture MakeFixture() {
     int64_t at = from + static_cast<int64_t>(random() % static_cast<uint64_t>(to - from));
     fixture.hits.push_back(
         {RandomAddressIn(random, fixture.record_prefixes[pick]), FromUnixSeconds(at)});
-    fixture.misses.push_back({IpAddress::V4(static_cast<uint32_t>(random())),
-                              FromUnixSeconds(kStart + static_cast<int64_t>(random() % (730 * kDay)))});
+    fixture.misses.push_back(
+        {IpAddress::V4(static_cast<uint32_t>(random())),
+         FromUnixSeconds(kStart + static_cast<int64_t>(random() % (730 * kDay)))});
   }
   return fixture;
 }
@@ -136,7 +138,7 @@ void RunLookups(benchmark::State& state, const std::vector<Query>& queries) {
   size_t next = 0;
   for (auto _ : state) {
     const Query& query = queries[next];
-    next = (next + 1) & 63;
+    next = (next + 1) & (kQueries - 1);
     Attribution result = fixture.index->ResolveIp(query.ip, query.at);
     benchmark::DoNotOptimize(result);
   }
@@ -165,10 +167,14 @@ void RunBatchedLookups(benchmark::State& state, const std::vector<Query>& querie
   ReportSize(state, *fixture.index);
 }
 
-void BM_ResolveIpHits(benchmark::State& state) { RunLookups(state, SharedFixture().hits); }
+void BM_ResolveIpHits(benchmark::State& state) {
+  RunLookups(state, SharedFixture().hits);
+}
 BENCHMARK(BM_ResolveIpHits);
 
-void BM_ResolveIpMisses(benchmark::State& state) { RunLookups(state, SharedFixture().misses); }
+void BM_ResolveIpMisses(benchmark::State& state) {
+  RunLookups(state, SharedFixture().misses);
+}
 BENCHMARK(BM_ResolveIpMisses);
 
 void BM_ResolveIpMixed(benchmark::State& state) {

@@ -66,6 +66,10 @@ if ! bash scripts/install-deps.sh --test; then
 fi
 
 step "npm dependencies (tests/)"
+node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+if ((node_major < 20)); then
+  echo "warning: node ${node_major} found; the black-box and browser tests need node 20 or later" >&2
+fi
 lock_version=$(node -p "require('./tests/package-lock.json').packages['node_modules/playwright-core'].version")
 have_version=$(node -p "try { require('./tests/node_modules/playwright-core/package.json').version } catch { '' }")
 if [[ "$have_version" == "$lock_version" ]]; then

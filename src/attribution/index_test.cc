@@ -82,15 +82,15 @@ TEST(AttributionIndex, SameIpTwoCustomersSameDayResolvedByInstant) {
   EXPECT_TRUE(AttributedTo(strict->ResolveIp(Ip("192.0.2.7"), At(kDay + "10:00:00Z")), "vm-b",
                            "192.0.2.7"));
   // The reporter's offset is only a way of writing the same instant.
-  EXPECT_TRUE(AttributedTo(strict->ResolveIp(Ip("192.0.2.7"), At(kDay + "10:30:00+01:00")),
-                           "vm-a", "192.0.2.7"));
+  EXPECT_TRUE(AttributedTo(strict->ResolveIp(Ip("192.0.2.7"), At(kDay + "10:30:00+01:00")), "vm-a",
+                           "192.0.2.7"));
 
   // With the default margin, instants away from the change resolve the same way.
   auto index = AttributionIndex::Build(records);
-  EXPECT_TRUE(AttributedTo(index->ResolveIp(Ip("192.0.2.7"), At(kDay + "08:00:00Z")), "vm-a",
-                           "192.0.2.7"));
-  EXPECT_TRUE(AttributedTo(index->ResolveIp(Ip("192.0.2.7"), At(kDay + "12:00:00Z")), "vm-b",
-                           "192.0.2.7"));
+  EXPECT_TRUE(
+      AttributedTo(index->ResolveIp(Ip("192.0.2.7"), At(kDay + "08:00:00Z")), "vm-a", "192.0.2.7"));
+  EXPECT_TRUE(
+      AttributedTo(index->ResolveIp(Ip("192.0.2.7"), At(kDay + "12:00:00Z")), "vm-b", "192.0.2.7"));
 }
 
 TEST(AttributionIndex, MoreSpecificPrefixWinsOnlyWhileHeld) {
@@ -104,8 +104,8 @@ TEST(AttributionIndex, MoreSpecificPrefixWinsOnlyWhileHeld) {
   EXPECT_TRUE(AttributedTo(index->ResolveIp(ip, At(kDay + "08:00:00Z")), "net-a", "192.0.2.0/24"));
   EXPECT_TRUE(AttributedTo(index->ResolveIp(ip, At(kDay + "12:00:00Z")), "vm-b", "192.0.2.9"));
   EXPECT_TRUE(AttributedTo(index->ResolveIp(ip, At(kDay + "20:00:00Z")), "net-a", "192.0.2.0/24"));
-  EXPECT_TRUE(AttributedTo(index->ResolveIp(ip, At("2026-02-05T00:00:00Z")), "pool-c",
-                           "192.0.2.8/29"));
+  EXPECT_TRUE(
+      AttributedTo(index->ResolveIp(ip, At("2026-02-05T00:00:00Z")), "pool-c", "192.0.2.8/29"));
   // A neighbour inside the /24 but outside the /32 stays with the /24.
   EXPECT_TRUE(AttributedTo(index->ResolveIp(Ip("192.0.2.10"), At(kDay + "12:00:00Z")), "net-a",
                            "192.0.2.0/24"));
@@ -120,8 +120,8 @@ TEST(AttributionIndex, Ipv6PrefixesNestAndResolveByInstant) {
       Held("2001:db8:1:2::/64", "vm-6", kDay + "00:00:00Z"),
   });
 
-  EXPECT_TRUE(AttributedTo(index->ResolveIp(Ip("2001:db8:1:2::42"), At(kDay + "12:00:00Z")),
-                           "vm-6", "2001:db8:1:2::/64"));
+  EXPECT_TRUE(AttributedTo(index->ResolveIp(Ip("2001:db8:1:2::42"), At(kDay + "12:00:00Z")), "vm-6",
+                           "2001:db8:1:2::/64"));
   EXPECT_TRUE(AttributedTo(index->ResolveIp(Ip("2001:db8:1:3::42"), At(kDay + "12:00:00Z")),
                            "cust-net", "2001:db8:1::/48"));
   EXPECT_TRUE(AttributedTo(index->ResolveIp(Ip("2001:db8:1:3::42"), At("2026-07-01T00:00:00Z")),
@@ -219,12 +219,12 @@ TEST(AttributionIndex, PrefixesAtTheEdgesOfTheAddressSpace) {
       Held("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ff00/120", "last-6", "2026-01-01T00:00:00Z"),
   });
   Instant noon = At(kDay + "12:00:00Z");
-  EXPECT_TRUE(AttributedTo(index->ResolveIp(Ip("255.255.255.255"), noon), "last",
-                           "255.255.255.255"));
+  EXPECT_TRUE(
+      AttributedTo(index->ResolveIp(Ip("255.255.255.255"), noon), "last", "255.255.255.255"));
   EXPECT_TRUE(AttributedTo(index->ResolveIp(Ip("0.0.0.0"), noon), "first", "0.0.0.0"));
   EXPECT_TRUE(AttributedTo(index->ResolveIp(Ip("0.0.0.1"), noon), "everything", "0.0.0.0/0"));
-  EXPECT_TRUE(AttributedTo(index->ResolveIp(Ip("255.255.255.254"), noon), "everything",
-                           "0.0.0.0/0"));
+  EXPECT_TRUE(
+      AttributedTo(index->ResolveIp(Ip("255.255.255.254"), noon), "everything", "0.0.0.0/0"));
   EXPECT_TRUE(AttributedTo(index->ResolveIp(Ip("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"), noon),
                            "last-6", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ff00/120"));
   EXPECT_TRUE(AttributedTo(index->ResolveIp(Ip("2001:db8::1"), noon), "everything-6", "::/0"));
@@ -255,10 +255,10 @@ TEST(AttributionIndex, HolderChangeWithinMarginIsAmbiguous) {
   // The window is [at - margin, at + margin]: a change 30 minutes away is inside, 31 is not.
   EXPECT_EQ(index->ResolveIp(Ip("192.0.2.7"), At(kDay + "09:30:00Z")).result,
             AttributionResult::kAmbiguous);
-  EXPECT_TRUE(AttributedTo(index->ResolveIp(Ip("192.0.2.7"), At(kDay + "09:29:00Z")), "vm-a",
-                           "192.0.2.7"));
-  EXPECT_TRUE(AttributedTo(index->ResolveIp(Ip("192.0.2.7"), At(kDay + "10:31:00Z")), "vm-b",
-                           "192.0.2.7"));
+  EXPECT_TRUE(
+      AttributedTo(index->ResolveIp(Ip("192.0.2.7"), At(kDay + "09:29:00Z")), "vm-a", "192.0.2.7"));
+  EXPECT_TRUE(
+      AttributedTo(index->ResolveIp(Ip("192.0.2.7"), At(kDay + "10:31:00Z")), "vm-b", "192.0.2.7"));
 }
 
 TEST(AttributionIndex, MoreSpecificHoldingStartingNearTheInstantIsAmbiguous) {
@@ -284,8 +284,8 @@ TEST(AttributionIndex, ChangeHiddenBehindAMoreSpecificHoldingIsNotAmbiguous) {
       Held("192.0.2.9", "vm-b", "2026-02-01T00:00:00Z"),
   });
 
-  EXPECT_TRUE(AttributedTo(index->ResolveIp(Ip("192.0.2.9"), At(kDay + "10:00:00Z")), "vm-b",
-                           "192.0.2.9"));
+  EXPECT_TRUE(
+      AttributedTo(index->ResolveIp(Ip("192.0.2.9"), At(kDay + "10:00:00Z")), "vm-b", "192.0.2.9"));
   EXPECT_EQ(index->ResolveIp(Ip("192.0.2.10"), At(kDay + "10:00:00Z")).result,
             AttributionResult::kAmbiguous);
 }
@@ -296,16 +296,16 @@ TEST(AttributionIndex, SameServiceRenewedAtTheInstantIsNotAmbiguous) {
       Held("192.0.2.7", "vm-a", kDay + "10:00:00Z", kDay + "20:00:00Z"),
       Held("192.0.2.7", "vm-a", kDay + "05:00:00Z", kDay + "15:00:00Z"),  // a duplicate export
   });
-  EXPECT_TRUE(AttributedTo(index->ResolveIp(Ip("192.0.2.7"), At(kDay + "10:00:00Z")), "vm-a",
-                           "192.0.2.7"));
+  EXPECT_TRUE(
+      AttributedTo(index->ResolveIp(Ip("192.0.2.7"), At(kDay + "10:00:00Z")), "vm-a", "192.0.2.7"));
 }
 
 TEST(AttributionIndex, HoldingStartingAfterAGapIsNotAmbiguous) {
   auto index = AttributionIndex::Build(std::vector<InventoryRecord>{
       Held("192.0.2.7", "vm-a", kDay + "10:00:00Z"),
   });
-  EXPECT_TRUE(AttributedTo(index->ResolveIp(Ip("192.0.2.7"), At(kDay + "10:05:00Z")), "vm-a",
-                           "192.0.2.7"));
+  EXPECT_TRUE(
+      AttributedTo(index->ResolveIp(Ip("192.0.2.7"), At(kDay + "10:05:00Z")), "vm-a", "192.0.2.7"));
 }
 
 TEST(AttributionIndex, TwoServicesHoldingAtOnceAreAmbiguousEvenWithoutMargin) {
@@ -319,8 +319,8 @@ TEST(AttributionIndex, TwoServicesHoldingAtOnceAreAmbiguousEvenWithoutMargin) {
   Attribution got = index->ResolveIp(Ip("192.0.2.7"), At(kDay + "12:00:00Z"));
   EXPECT_EQ(got.result, AttributionResult::kAmbiguous);
   EXPECT_EQ(got.candidates, (Strings{"vm-a", "vm-b"}));
-  EXPECT_TRUE(AttributedTo(index->ResolveIp(Ip("192.0.2.7"), At(kDay + "19:00:00Z")), "vm-a",
-                           "192.0.2.7"));
+  EXPECT_TRUE(
+      AttributedTo(index->ResolveIp(Ip("192.0.2.7"), At(kDay + "19:00:00Z")), "vm-a", "192.0.2.7"));
 }
 
 TEST(AttributionIndex, ManyHoldingsOnOneResourceAreSearchedByTime) {
@@ -335,8 +335,8 @@ TEST(AttributionIndex, ManyHoldingsOnOneResourceAreSearchedByTime) {
   }
   auto index = AttributionIndex::Build(records, Margin(minutes(10)));
 
-  EXPECT_TRUE(AttributedTo(index->ResolveIp(Ip("192.0.2.7"), At("2026-03-11T05:30:00Z")),
-                           "vm-245", "192.0.2.7"));
+  EXPECT_TRUE(AttributedTo(index->ResolveIp(Ip("192.0.2.7"), At("2026-03-11T05:30:00Z")), "vm-245",
+                           "192.0.2.7"));
   Attribution edge = index->ResolveIp(Ip("192.0.2.7"), At("2026-03-11T05:55:00Z"));
   EXPECT_EQ(edge.result, AttributionResult::kAmbiguous);
   EXPECT_EQ(edge.candidates, (Strings{"vm-245", "vm-246"}));
@@ -351,12 +351,12 @@ TEST(AttributionIndex, ExactHostNameBeatsItsRegistrableDomain) {
       Held("shop.example.com", "shop", "2026-01-01T00:00:00Z"),
   });
   Instant noon = At(kDay + "12:00:00Z");
-  EXPECT_TRUE(AttributedTo(index->ResolveHost("shop.example.com", noon), "shop",
-                           "shop.example.com"));
+  EXPECT_TRUE(
+      AttributedTo(index->ResolveHost("shop.example.com", noon), "shop", "shop.example.com"));
   EXPECT_TRUE(AttributedTo(index->ResolveHost("example.com", noon), "site", "example.com"));
   EXPECT_TRUE(AttributedTo(index->ResolveHost("www.example.com", noon), "site", "example.com"));
-  EXPECT_TRUE(AttributedTo(index->ResolveHost("a.b.shop.example.com", noon), "shop",
-                           "shop.example.com"));
+  EXPECT_TRUE(
+      AttributedTo(index->ResolveHost("a.b.shop.example.com", noon), "shop", "shop.example.com"));
 }
 
 TEST(AttributionIndex, HostFallsBackToAParentWhileTheExactNameIsNotHeld) {
@@ -375,8 +375,8 @@ TEST(AttributionIndex, HostNeverClimbsAboveItsRegistrableDomain) {
       Held("github.io", "platform", "2026-01-01T00:00:00Z"),
   });
   Instant noon = At(kDay + "12:00:00Z");
-  EXPECT_TRUE(AttributedTo(index->ResolveHost("www.example.co.uk", noon), "uk-site",
-                           "example.co.uk"));
+  EXPECT_TRUE(
+      AttributedTo(index->ResolveHost("www.example.co.uk", noon), "uk-site", "example.co.uk"));
   // "co.uk" and "github.io" are public suffixes: what sits below them belongs to others.
   EXPECT_EQ(index->ResolveHost("other.co.uk", noon).result, AttributionResult::kNotOurs);
   EXPECT_EQ(index->ResolveHost("co.uk", noon).result, AttributionResult::kNotOurs);
@@ -497,7 +497,7 @@ struct Reference {
     int64_t from;
     int64_t to;
     std::string service;
-    bool v4;      // the prefix's family and its first and last addresses, to filter rows fast
+    bool v4;  // the prefix's family and its first and last addresses, to filter rows fast
     Uint128 first;
     Uint128 last;
   };
@@ -597,16 +597,16 @@ TEST(AttributionIndex, AgreesWithAPlainScanOnRandomNestedPrefixes) {
     int64_t time = kBase + uniform(0, 20'000);
     for (int holding = static_cast<int>(uniform(1, 3)); holding > 0; --holding) {
       int64_t from = time + uniform(0, 4000);
-      int64_t to = uniform(0, 5) == 0 ? std::numeric_limits<int64_t>::max()
-                                      : from + uniform(1, 20'000);
+      int64_t to =
+          uniform(0, 5) == 0 ? std::numeric_limits<int64_t>::max() : from + uniform(1, 20'000);
       std::string service = "s" + std::to_string(uniform(0, 40));
       InventoryRecord record = Held(prefix.ToString(), service, kDay + "00:00:00Z");
       record.valid_from = FromUnixSeconds(from);
       if (to != std::numeric_limits<int64_t>::max()) record.valid_to = FromUnixSeconds(to);
       records.push_back(record);
       int host_bits = prefix.address.bits() - prefix.length;
-      Uint128 last = prefix.address.value() |
-                     (host_bits == 128 ? ~Uint128(0) : (Uint128(1) << host_bits) - 1);
+      Uint128 last =
+          prefix.address.value() | (host_bits == 128 ? ~Uint128(0) : (Uint128(1) << host_bits) - 1);
       reference.rows.push_back(
           {prefix, from, to, service, prefix.address.is_v4(), prefix.address.value(), last});
       if (to == std::numeric_limits<int64_t>::max()) break;
@@ -616,6 +616,8 @@ TEST(AttributionIndex, AgreesWithAPlainScanOnRandomNestedPrefixes) {
   auto index = AttributionIndex::Build(records, Margin(seconds(reference.margin)));
   ASSERT_EQ(index->interval_count(), records.size());
 
+  std::vector<IpQuery> queries;
+  std::vector<Attribution> answers;
   for (int query = 0; query < 2500; ++query) {
     IpAddress ip;
     if (query % 4 == 0) {
@@ -635,6 +637,8 @@ TEST(AttributionIndex, AgreesWithAPlainScanOnRandomNestedPrefixes) {
     Reference relevant = reference.Containing(ip);
     Attribution want = relevant.Resolve(ip, at);
     Attribution got = index->ResolveIp(ip, FromUnixSeconds(at));
+    queries.push_back({ip, FromUnixSeconds(at)});
+    answers.push_back(got);
     if (got.result == AttributionResult::kAmbiguous) {
       // The holder at the instant comes first; the order of the others is not promised.
       std::vector<std::string> holders = relevant.HoldersAt(ip, at);
@@ -648,13 +652,24 @@ TEST(AttributionIndex, AgreesWithAPlainScanOnRandomNestedPrefixes) {
     ASSERT_EQ(got.service_id, want.service_id) << ip.ToString() << " at " << at;
     ASSERT_EQ(got.candidates, want.candidates) << ip.ToString() << " at " << at;
   }
+
+  // The batched lookup answers exactly as the single one.
+  std::vector<Attribution> batched(queries.size());
+  index->ResolveIps(queries, batched);
+  for (size_t i = 0; i < queries.size(); ++i) {
+    ASSERT_EQ(batched[i].result, answers[i].result) << i;
+    ASSERT_EQ(batched[i].customer_id, answers[i].customer_id) << i;
+    ASSERT_EQ(batched[i].service_id, answers[i].service_id) << i;
+    ASSERT_EQ(batched[i].matched, answers[i].matched) << i;
+    ASSERT_EQ(batched[i].candidates, answers[i].candidates) << i;
+  }
 }
 
 TEST(AttributionIndex, ManyThreadsMayResolveAtOnce) {
   std::vector<InventoryRecord> records;
   for (int i = 0; i < 256; ++i) {
-    records.push_back(Held("192.0.2." + std::to_string(i), "vm-" + std::to_string(i),
-                           "2026-01-01T00:00:00Z"));
+    records.push_back(
+        Held("192.0.2." + std::to_string(i), "vm-" + std::to_string(i), "2026-01-01T00:00:00Z"));
   }
   records.push_back(Held("example.com", "site", "2026-01-01T00:00:00Z"));
   auto index = AttributionIndex::Build(records);
@@ -666,8 +681,8 @@ TEST(AttributionIndex, ManyThreadsMayResolveAtOnce) {
     threads.emplace_back([&, t] {
       for (int round = 0; round < 2000; ++round) {
         int i = (round * 7 + t) % 256;
-        Attribution ip = index->ResolveIp(IpAddress::V4(0xc0000200u | static_cast<uint32_t>(i)),
-                                          noon);
+        Attribution ip =
+            index->ResolveIp(IpAddress::V4(0xc0000200u | static_cast<uint32_t>(i)), noon);
         Attribution host = index->ResolveHost("www.example.com", noon);
         if (ip.service_id != "vm-" + std::to_string(i) || host.service_id != "site") {
           ++failures[static_cast<size_t>(t)];

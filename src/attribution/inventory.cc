@@ -140,9 +140,8 @@ std::string ExplainBadPrefix(std::string_view text) {
   int length = -1;
   auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), length);
   // An IPv4-mapped address counts its prefix length in IPv6 bits.
-  int offset = address->is_v4() && text.substr(0, slash).find(':') != std::string_view::npos
-                   ? 96
-                   : 0;
+  int offset =
+      address->is_v4() && text.substr(0, slash).find(':') != std::string_view::npos ? 96 : 0;
   if (digits.empty() || error != std::errc() || end != digits.data() + digits.size() ||
       length < offset || length > address->bits() + offset) {
     return "has a prefix length that is not between " + std::to_string(offset) + " and " +
@@ -153,8 +152,8 @@ std::string ExplainBadPrefix(std::string_view text) {
                           ? ~Uint128(0)
                           : (Uint128(1) << (address->bits() - length)) - 1;
   Uint128 network = address->value() & ~host_bits;
-  IpAddress first = address->is_v4() ? IpAddress::V4(static_cast<uint32_t>(network))
-                                     : IpAddress::V6(network);
+  IpAddress first =
+      address->is_v4() ? IpAddress::V4(static_cast<uint32_t>(network)) : IpAddress::V6(network);
   return "has host bits set below the prefix length (did you mean " + first.ToString() + "/" +
          std::to_string(length) + "?)";
 }
@@ -190,8 +189,8 @@ std::optional<InventoryRecord> ValidateRow(RawRow& row, std::vector<InventoryPro
   };
 
   // Text checks apply to every field alike; required ones must also be non-empty.
-  constexpr std::array<bool, kColumnCount> kRequired = {true, false, true, true,
-                                                        false, true, true, false};
+  constexpr std::array<bool, kColumnCount> kRequired = {true,  false, true, true,
+                                                        false, true,  true, false};
   for (size_t i = 0; i < kColumnCount; ++i) {
     auto column = static_cast<Column>(i);
     const std::string& value = row.values[i];
@@ -209,7 +208,8 @@ std::optional<InventoryRecord> ValidateRow(RawRow& row, std::vector<InventoryPro
   // Then what each field means, for the fields that passed.
   InventoryRecord record;
   if (!bad[kCustomerEmail] && !IsPlausibleEmail(row.values[kCustomerEmail])) {
-    complain(kCustomerEmail, Quoted(row.values[kCustomerEmail]) + " is not a plausible email address");
+    complain(kCustomerEmail,
+             Quoted(row.values[kCustomerEmail]) + " is not a plausible email address");
   }
   if (!bad[kResource]) {
     std::string why;
@@ -457,9 +457,9 @@ ParsedInventory ParseInventoryJsonLines(std::string_view text) {
         row.values[*column] = std::string(field.as_string());
         row.present[*column] = true;
       } else if (!(*column == kValidTo && field.is_null())) {
-        out.problems.push_back({line_number, name,
-                                *column == kValidTo ? "must be a string or null"
-                                                    : "must be a string"});
+        out.problems.push_back(
+            {line_number, name,
+             *column == kValidTo ? "must be a string or null" : "must be a string"});
       }
     }
     if (out.problems.size() != problems_before) continue;

@@ -17,7 +17,9 @@ Instant At(std::string_view rfc3339) {
   return parsed ? parsed->instant : Instant{};
 }
 
-std::string Csv(std::string_view rows) { return std::string(kHeader) + std::string(rows); }
+std::string Csv(std::string_view rows) {
+  return std::string(kHeader) + std::string(rows);
+}
 
 // The problems as "line:field" strings, easy to compare as a whole.
 std::vector<std::string> Where(const ParsedInventory& parsed) {
@@ -31,13 +33,13 @@ std::vector<std::string> Where(const ParsedInventory& parsed) {
 using Strings = std::vector<std::string>;
 
 TEST(InventoryCsv, ReadsValidRowsAndNormalisesResources) {
-  auto parsed = ParseInventoryCsv(Csv(
-      "c1,Alice,alice@example.com,s1,vps,192.0.2.7,2026-03-01T09:00:00Z,2026-03-01T10:00:00Z\n"
-      "c2,Bob,bob@example.com,s2,vps,2001:DB8:0:0::/48,2026-03-01T11:00:00+01:00,\n"
-      "c3,Carol,carol@example.com,s3,web,Bücher.Example.,2026-03-01T09:00:00Z,\n"
-      "c4,Dan,dan@example.com,s4,vps,::ffff:198.51.100.9,2026-03-01T09:00:00Z,\n"
-      "c5,Eve,eve@example.com,s5,vps,203.0.113.8/32,2026-03-01T09:00:00Z,\n"
-      "c6,Fay,fay@example.com,s6,vps,::FFFF:198.51.100.0/120,2026-03-01T09:00:00Z,\n"));
+  auto parsed = ParseInventoryCsv(
+      Csv("c1,Alice,alice@example.com,s1,vps,192.0.2.7,2026-03-01T09:00:00Z,2026-03-01T10:00:00Z\n"
+          "c2,Bob,bob@example.com,s2,vps,2001:DB8:0:0::/48,2026-03-01T11:00:00+01:00,\n"
+          "c3,Carol,carol@example.com,s3,web,Bücher.Example.,2026-03-01T09:00:00Z,\n"
+          "c4,Dan,dan@example.com,s4,vps,::ffff:198.51.100.9,2026-03-01T09:00:00Z,\n"
+          "c5,Eve,eve@example.com,s5,vps,203.0.113.8/32,2026-03-01T09:00:00Z,\n"
+          "c6,Fay,fay@example.com,s6,vps,::FFFF:198.51.100.0/120,2026-03-01T09:00:00Z,\n"));
 
   EXPECT_TRUE(parsed.problems.empty()) << parsed.problems.front().message;
   ASSERT_EQ(parsed.records.size(), 6u);
@@ -129,22 +131,22 @@ TEST(InventoryCsv, EmptyInputIsAProblemOnLineOne) {
 }
 
 TEST(InventoryCsv, BadRowsBecomeProblemsNamingLineAndFieldWhileGoodRowsAreKept) {
-  auto parsed = ParseInventoryCsv(Csv(
-      "c1,Alice,a@example.com,s1,vps,192.0.2.1,2026-03-01T09:00:00Z,\n"             // 2 good
-      ",Alice,a@example.com,s1,vps,192.0.2.1,2026-03-01T09:00:00Z,\n"               // 3
-      "c1,Alice,a@example.com,,vps,192.0.2.1,2026-03-01T09:00:00Z,\n"               // 4
-      "c1,Alice,not-an-email,s1,vps,192.0.2.1,2026-03-01T09:00:00Z,\n"              // 5
-      "c1,Alice,a@example.com,s1,vps,192.0.2.1/24,2026-03-01T09:00:00Z,\n"          // 6
-      "c1,Alice,a@example.com,s1,vps,192.0.2.300,2026-03-01T09:00:00Z,\n"           // 7
-      "c1,Alice,a@example.com,s1,vps,192.0.2.1,2026-03-01 09:00:00,\n"              // 8
-      "c1,Alice,a@example.com,s1,vps,192.0.2.1,2026-03-01T09:00:00Z,2026-03-01T08:00:00Z\n"
-      "c1,Alice,a@example.com,s1,vps,192.0.2.1\n"                                    // 10
-      "c2,Bob,b@example.com,s2,vps,example.org,2026-03-01T09:00:00Z,\n"             // 11 good
-      "c1,Alice,a@example.com,s1,vps,192.0.2.0/33,2026-03-01T09:00:00Z,\n"          // 12
-      "c1,Al\x01ice,a@example.com,s1,vps,192.0.2.1,2026-03-01T09:00:00Z,\n"         // 13
-      "c1,Al\xff,a@example.com,s1,vps,192.0.2.1,2026-03-01T09:00:00Z,\n"            // 14
-      "c1,Al,a@example.com,s1,vps,::ffff:192.0.2.1/120,2026-03-01T09:00:00Z,\n"    // 15
-      ));
+  auto parsed = ParseInventoryCsv(
+      Csv("c1,Alice,a@example.com,s1,vps,192.0.2.1,2026-03-01T09:00:00Z,\n"     // 2 good
+          ",Alice,a@example.com,s1,vps,192.0.2.1,2026-03-01T09:00:00Z,\n"       // 3
+          "c1,Alice,a@example.com,,vps,192.0.2.1,2026-03-01T09:00:00Z,\n"       // 4
+          "c1,Alice,not-an-email,s1,vps,192.0.2.1,2026-03-01T09:00:00Z,\n"      // 5
+          "c1,Alice,a@example.com,s1,vps,192.0.2.1/24,2026-03-01T09:00:00Z,\n"  // 6
+          "c1,Alice,a@example.com,s1,vps,192.0.2.300,2026-03-01T09:00:00Z,\n"   // 7
+          "c1,Alice,a@example.com,s1,vps,192.0.2.1,2026-03-01 09:00:00,\n"      // 8
+          "c1,Alice,a@example.com,s1,vps,192.0.2.1,2026-03-01T09:00:00Z,2026-03-01T08:00:00Z\n"
+          "c1,Alice,a@example.com,s1,vps,192.0.2.1\n"                                // 10
+          "c2,Bob,b@example.com,s2,vps,example.org,2026-03-01T09:00:00Z,\n"          // 11 good
+          "c1,Alice,a@example.com,s1,vps,192.0.2.0/33,2026-03-01T09:00:00Z,\n"       // 12
+          "c1,Al\x01ice,a@example.com,s1,vps,192.0.2.1,2026-03-01T09:00:00Z,\n"      // 13
+          "c1,Al\xff,a@example.com,s1,vps,192.0.2.1,2026-03-01T09:00:00Z,\n"         // 14
+          "c1,Al,a@example.com,s1,vps,::ffff:192.0.2.1/120,2026-03-01T09:00:00Z,\n"  // 15
+          ));
 
   EXPECT_EQ(Where(parsed),
             (Strings{"3:customer_id", "4:service_id", "5:customer_email", "6:resource",
@@ -171,20 +173,20 @@ TEST(InventoryCsv, EveryBadFieldOfARowIsReported) {
 }
 
 TEST(InventoryCsv, UnterminatedQuoteIsOneProblemWhereItOpened) {
-  auto parsed = ParseInventoryCsv(
-      Csv("c1,Alice,a@example.com,s1,vps,192.0.2.1,2026-03-01T09:00:00Z,\n"
-          "c2,\"Bob,b@example.com,s2,vps,192.0.2.2,2026-03-01T09:00:00Z,\n"
-          "c3,Carol,c@example.com,s3,vps,192.0.2.3,2026-03-01T09:00:00Z,\n"));
+  auto parsed =
+      ParseInventoryCsv(Csv("c1,Alice,a@example.com,s1,vps,192.0.2.1,2026-03-01T09:00:00Z,\n"
+                            "c2,\"Bob,b@example.com,s2,vps,192.0.2.2,2026-03-01T09:00:00Z,\n"
+                            "c3,Carol,c@example.com,s3,vps,192.0.2.3,2026-03-01T09:00:00Z,\n"));
 
   EXPECT_EQ(Where(parsed), (Strings{"3:"}));
   EXPECT_EQ(parsed.records.size(), 1u);
 }
 
 TEST(InventoryCsv, StrayQuotesAreRowProblemsAndReadingResumesOnTheNextLine) {
-  auto parsed = ParseInventoryCsv(
-      Csv("c1,Al\"ice,a@example.com,s1,vps,192.0.2.1,2026-03-01T09:00:00Z,\n"
-          "c2,\"Bob\"x,b@example.com,s2,vps,192.0.2.2,2026-03-01T09:00:00Z,\n"
-          "c3,Carol,c@example.com,s3,vps,192.0.2.3,2026-03-01T09:00:00Z,\n"));
+  auto parsed =
+      ParseInventoryCsv(Csv("c1,Al\"ice,a@example.com,s1,vps,192.0.2.1,2026-03-01T09:00:00Z,\n"
+                            "c2,\"Bob\"x,b@example.com,s2,vps,192.0.2.2,2026-03-01T09:00:00Z,\n"
+                            "c3,Carol,c@example.com,s3,vps,192.0.2.3,2026-03-01T09:00:00Z,\n"));
 
   EXPECT_EQ(Where(parsed), (Strings{"2:", "3:"}));
   ASSERT_EQ(parsed.records.size(), 1u);
@@ -234,26 +236,26 @@ TEST(InventoryJsonLines, BadLinesBecomeProblemsNamingLineAndKey) {
       R"({"customer_id":"c1","customer_email":"a@example.com","service_id":"s1",)"
       R"("resource":"192.0.2.1","valid_from":"2026-03-01T09:00:00Z"})";
   std::string text;
-  text += std::string(kGood) + "\n";                                                   // 1
-  text += "{not json\n";                                                                 // 2
-  text += "[1,2]\n";                                                                     // 3
+  text += std::string(kGood) + "\n";  // 1
+  text += "{not json\n";              // 2
+  text += "[1,2]\n";                  // 3
   text += R"({"customer_id":7,"customer_email":"a@example.com","service_id":"s1",)"
           R"("resource":"192.0.2.1","valid_from":"2026-03-01T09:00:00Z"})"
-          "\n";                                                                          // 4
+          "\n";  // 4
   text += R"({"customer_id":"c1","customer_email":"a@example.com","service_id":"s1",)"
           R"("resource":"192.0.2.1","valid_from":"2026-03-01T09:00:00Z","valid_til":null})"
-          "\n";                                                                          // 5
+          "\n";  // 5
   text += R"({"customer_id":"c1","customer_email":"a@example.com","service_id":"s1",)"
           R"("resource":"192.0.2.1","valid_from":"2026-03-01T09:00:00Z","valid_to":5})"
-          "\n";                                                                          // 6
+          "\n";  // 6
   text += R"({"customer_email":"a@example.com","service_id":"s1",)"
           R"("resource":"192.0.2.1","valid_from":"2026-03-01T09:00:00Z"})"
-          "\n";                                                                          // 7
+          "\n";  // 7
   text += R"({"customer_id":"c1","customer_email":"a@example.com","service_id":"s1",)"
           R"("resource":"192.0.2.1","valid_from":"2026-03-01T09:00:00Z",)"
           R"("valid_to":"2026-03-01T09:00:00Z"})"
-          "\n";                                                                          // 8
-  text += std::string(kGood) + "\n";                                                   // 9
+          "\n";                       // 8
+  text += std::string(kGood) + "\n";  // 9
 
   auto parsed = ParseInventoryJsonLines(text);
   EXPECT_EQ(Where(parsed), (Strings{"2:", "3:", "4:customer_id", "5:valid_til", "6:valid_to",

@@ -19,6 +19,10 @@ Status Check(const DecisionRequest& request) {
       if (!IsRejectionReason(request.reason)) {
         return Error{"invalid_reason", "unknown rejection reason"};
       }
+      // "other" says nothing by itself: the reporter must be told the reason in words.
+      if (request.reason == "other" && request.message.empty()) {
+        return Error{"message_required", "a rejection for another reason needs a message"};
+      }
       break;
     case DecisionAction::kClose:
       if (!IsClosureOutcome(request.reason)) return Error{"invalid_reason", "unknown outcome"};

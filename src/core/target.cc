@@ -89,7 +89,8 @@ Result<Target> ParseUrl(std::string_view input) {
     default:
       return Error{"invalid_url", "the URL has no usable host"};
   }
-  if (url.path().empty()) url.set_path("/");
+  // set_path("/") on an empty path gives "/./" in Boost.URL 1.81; this gives "/".
+  if (url.path().empty()) url.set_path_absolute(true);
   url.remove_fragment();
   target.canonical = std::string(url.buffer());
   target.display = target.canonical;

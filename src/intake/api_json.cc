@@ -144,6 +144,9 @@ IntakeResult ValidateVigieJson(const json::object& object, std::string_view body
   draft.raw_type = "application/json";
 
   root.RejectUnknown(kTopLevelMembers);
+  for (const std::string& path : internal::FindDuplicateMembers(body)) {
+    errors.Add(path, "duplicate_field");
+  }
 
   draft.targets = ReadTargets(root, policy, errors);
 

@@ -189,6 +189,20 @@ TEST(ApiJson, UnknownMembersAreRejected) {
                                       "(empty):unknown_field", "reporter.mail:unknown_field"}));
 }
 
+TEST(ApiJson, DuplicateMembersAreRejected) {
+  std::string body = json::serialize(ValidReport());
+  body.insert(1, R"("abuse_type": "spam", )"
+                 R"("reporter": {"email": "a@example.org", "email": "b@example.org"}, )");
+  EXPECT_EQ(ErrorKeys(ValidateApiJson(body, TestPolicy())),
+            (std::vector<std::string>{"reporter.email:duplicate_field",
+                                      "abuse_type:duplicate_field", "reporter:duplicate_field"}));
+}
+
+TEST(ApiJson, DuplicateKeysInXarfAreTolerated) {
+  std::string body = R"({"xarf_version": "4.0.0", "xarf_version": "4.0.0"})";
+  EXPECT_FALSE(HasError(ValidateApiJson(body, TestPolicy()), "xarf_version", "duplicate_field"));
+}
+
 TEST(ApiJson, ObservedAtNeedsAnOffset) {
   json::object report = ValidReport();
   report["observed_at"] = "2025-01-30T09:15:00";

@@ -63,10 +63,11 @@ class Form {
 
 // The "targets" textarea gives one target per line; "target" fields one each. Both feed one
 // list, numbered in body order so that "targets[2]" is the third thing the reporter wrote.
-std::vector<internal::TargetInput> CollectTargets(const Form& form) {
+// Collection stops one past `max_targets`: that is enough to say there are too many.
+std::vector<internal::TargetInput> CollectTargets(const Form& form, size_t max_targets) {
   std::vector<internal::TargetInput> inputs;
   auto add = [&](std::string_view text) {
-    if (TrimWhitespace(text).empty()) return;
+    if (TrimWhitespace(text).empty() || inputs.size() > max_targets) return;
     inputs.push_back({"targets[" + std::to_string(inputs.size()) + "]", std::string(text)});
   };
   for (const auto& [name, value] : form.pairs()) {
@@ -202,7 +203,8 @@ IntakeResult ValidateForm(const FormPairs& fields, std::string_view raw_body,
   draft.raw_type = "application/x-www-form-urlencoded";
 
   // The fields, in the order the form shows them.
-  draft.targets = internal::ReadTargets(CollectTargets(form), "targets", policy, errors);
+  draft.targets =
+      internal::ReadTargets(CollectTargets(form, policy.max_targets), "targets", policy, errors);
 
   std::optional<ZonedInstant> observed = ReadObserved(form, policy, errors);
   if (observed) draft.observed = std::move(*observed);

@@ -209,6 +209,16 @@ TEST(Form, TargetsComeFromTextareaLinesAndRepeatedFields) {
   EXPECT_EQ(result.draft->targets[3].display, "bücher.example");
 }
 
+TEST(Form, UrlWithoutPathGetsTheRootPath) {
+  Fields fields = ValidForm();
+  Set(fields, "targets", "http://Example.com\nhttps://example.net:8443?page=1");
+  IntakeResult result = Validate(fields);
+  ASSERT_TRUE(Accepted(result));
+  ASSERT_EQ(result.draft->targets.size(), 2u);
+  EXPECT_EQ(result.draft->targets[0].canonical, "http://example.com/");
+  EXPECT_EQ(result.draft->targets[1].canonical, "https://example.net:8443/?page=1");
+}
+
 TEST(Form, EachBadTargetIsNamedByItsPosition) {
   Fields fields = ValidForm();
   Set(fields, "targets", "192.0.2.1\n\nnot a domain\n999.1.1.1\nssh://host.example.com/");

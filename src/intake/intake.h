@@ -58,7 +58,7 @@ struct IntakePolicy {
 
 // The outcome of a validation: exactly one of the two is meaningful. When `errors` is empty,
 // `draft` holds the report; otherwise `draft` is empty and `errors` lists every problem found
-// (not just the first), in the order the fields appear on the form or in the document.
+// (not just the first), in a stable order that follows the form's fields.
 struct IntakeResult {
   std::optional<ReportDraft> draft;
   std::vector<FieldError> errors;
@@ -108,9 +108,10 @@ IntakeResult ValidateForm(const std::vector<std::pair<std::string, std::string>>
 //                   "email": "...", "share_email": false},
 //      "description": "...", "good_faith": true, "language": "en"}
 //   Unknown members, at the top level and in "reporter", are errors ("unknown_field"), so that
-//   a misspelt member does not silently lose data. A member of the wrong JSON type is
-//   "wrong_type"; null counts as absent. "kind" defaults to "person" ("machine" is allowed
-//   too), "language" to "en", "share_email" to false; "good_faith" must be true.
+//   a misspelt member does not silently lose data. A member given twice in one object is an
+//   error too ("duplicate_field"): JSON parsers disagree on which one counts. A member of the wrong
+//   JSON type is "wrong_type"; null counts as absent. "kind" defaults to "person" ("machine" is
+//   allowed too), "language" to "en", "share_email" to false; "good_faith" must be true.
 //
 // A body that is too large, not UTF-8, not JSON or not an object gives one error on "body".
 // `body` is stored as the report's raw submission, byte for byte.

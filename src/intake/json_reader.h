@@ -9,6 +9,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "intake/rules.h"
 
@@ -20,6 +21,10 @@ namespace vigie::intake::internal {
 // leading UTF-8 byte order mark is skipped.
 std::optional<boost::json::value> ParseJsonObject(std::string_view body, size_t max_bytes,
                                                   ErrorList& errors);
+
+// The paths ("reporter.email", "targets[0].x") of members whose name appears earlier in the
+// same object, in body order. REQUIRES: `body` parsed without error with ParseJsonObject.
+std::vector<std::string> FindDuplicateMembers(std::string_view body);
 
 // Reads the members of one JSON object. `prefix` is prepended to member names in field errors
 // ("reporter." gives "reporter.email"). Null counts as absent everywhere.

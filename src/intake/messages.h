@@ -12,6 +12,7 @@
 //   malformed_json           the body is not JSON
 //   wrong_type               a JSON value of the wrong type (detail: the expected type)
 //   unknown_field            a JSON member vigie's format does not define
+//   duplicate_field          a JSON member given twice in the same object (vigie JSON only)
 //   invalid_choice           a value outside a fixed list (reporter kind, language)
 //   unknown_abuse_type       not an abuse type id
 //   invalid_email            not a plausible email address

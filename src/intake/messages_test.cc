@@ -112,6 +112,7 @@ TEST(Messages, EveryErrorIntakeProducesHasALabelAndAMessage) {
   results.push_back(ValidateApiJson(
       R"({"targets": 1, "abuse_type": "copyright", "observed_at": "x", "good_faith": false,
           "reporter": {"kind": "legal_entity", "share_email": 1, "x": 1}, "language": "de",
+          "language": "de",
           "typo": 1})",
       policy));
   results.push_back(ValidateApiJson(R"({"reporter": 1, "description": 1})", policy));

@@ -6,6 +6,7 @@
 
 #include "cases/report_writer.h"
 #include "core/abuse_type.h"
+#include "core/secrets.h"
 #include "mail/message.h"
 #include "mail/templates.h"
 #include "mail/transport.h"
@@ -140,8 +141,10 @@ int MailDelivery::RunOnce(Instant now) {
       // A stable Message-ID per outbox entry: a retry after an unrecorded success is the same
       // message to the receiving side, which can drop the duplicate.
       std::string domain = options_.from.substr(options_.from.find('@') + 1);
+      // The installation's mark is derived from the status key, never a piece of it.
       message->message_id = "<outbox." + std::to_string(mail.id) + "." +
-                            options_.status_key.substr(0, 12) + "@" + domain + ">";
+                            HmacSha256(options_.status_key, "message-id").substr(0, 16) + "@" +
+                            domain + ">";
       composed = mail::ComposeRfc5322(*message, now);
     } else {
       composed = message.error();
@@ -154,7 +157,10 @@ int MailDelivery::RunOnce(Instant now) {
         tx.MarkMailSent(mail.id, Now());
         return;
       }
-      bool permanent = result.error().code != "temporary" || mail.attempts + 1 >= options_.max_attempts;
+      // Only a temporary failure is worth another attempt: a refused recipient or a mail that
+      // cannot be rendered will fail the same way again.
+      bool permanent =
+          result.error().code != "temporary" || mail.attempts + 1 >= options_.max_attempts;
       tx.MarkMailFailed(mail.id, result.error().code + ": " + result.error().message,
                         now + BackOff(mail.attempts), permanent);
     });
@@ -162,8 +168,13 @@ int MailDelivery::RunOnce(Instant now) {
       ++sent;
       spdlog::info("event=mail_sent outbox_id={} kind={}", mail.id, mail.kind);
     } else {
-      spdlog::warn("event=mail_not_sent outbox_id={} kind={} attempt={} error={}", mail.id,
-                   mail.kind, mail.attempts + 1, result.error().code);
+      if (composed.ok()) {
+        spdlog::warn("event=mail_not_sent outbox_id={} kind={} attempt={} error={}", mail.id,
+                     mail.kind, mail.attempts + 1, result.error().code);
+      } else {
+        spdlog::error("event=mail_not_rendered outbox_id={} kind={} error={} detail=\"{}\"",
+                      mail.id, mail.kind, result.error().code, result.error().message);
+      }
     }
     if (!recorded.ok()) {
       spdlog::error("event=outbox_unavailable error=\"{}\"", recorded.error().message);

@@ -54,8 +54,9 @@ struct Message {
 // Reply-To, Subject, Message-ID, MIME-Version, Content-Language, the extra headers, then the
 // body as UTF-8 quoted-printable, in a multipart/alternative with a random boundary when there
 // is an HTML part. Header lines are folded to 78 columns where the value allows it and never
-// exceed 998; body lines never exceed 76. Non-ASCII subjects, display names and extra header
-// values are written as RFC 2047 encoded-words.
+// exceed 998; body lines never exceed 76. The non-ASCII words of the subject and of extra header
+// values, and a non-ASCII display name, are written as RFC 2047 encoded-words; the body never
+// holds a line that SMTP or mbox would alter (a lone ".", "From ").
 //
 // Errors (Error::code):
 //   "header_injection"  a CR, LF or NUL in any header field: from, to, reply_to, subject,
@@ -63,7 +64,7 @@ struct Message {
 //   "invalid_address"   from, to or reply_to is not a bare ASCII address, or from/to is empty.
 //   "invalid_header"    a bad extra header name, a reserved one, a malformed message_id or
 //                       language tag.
-//   "invalid_utf8"      a header value that needs encoding is not valid UTF-8.
+//   "invalid_utf8"      the subject, from_name or an extra header value is not valid UTF-8.
 //   "missing_body"      `text` is empty.
 // Thread-safe.
 Result<std::string> ComposeRfc5322(const Message& message, Instant date);

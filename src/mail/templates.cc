@@ -276,7 +276,8 @@ Result<std::string> RenderTemplate(const std::string& source, const Data& data, 
   if (!tmpl.is_valid()) {
     return Error{"template_invalid", fmt::format("{}: {}", what, tmpl.error_message())};
   }
-  // The marks, and any control character of that value a hostile value brought along.
+  // The marks go; a value that carried the same control character loses it too, and no mail
+  // needs one.
   std::erase(out, kLineMark);
   return out;
 }

@@ -56,9 +56,9 @@ std::optional<std::string_view> ClosureOutcomeText(std::string_view outcome,
 
 // One report of a case, as the customer's notice shows it.
 struct NoticeReport {
-  std::string description;     // the reporter's own words, forwarded as written
-  std::string reporter_email;  // given to the customer only when the reporter opted in:
-  bool share_reporter_email = false;
+  std::string description;            // the reporter's own words, forwarded as written
+  std::string reporter_email;         // shown to the customer only when share_reporter_email
+  bool share_reporter_email = false;  // the reporter opted in to sharing their address
 };
 
 // What a mail is about. Each kind reads only some fields; RenderMail names any it needs and

@@ -1064,7 +1064,9 @@ struct Site::Impl {
                              : "must be one of incomplete, not_illicit, not_ours, duplicate, "
                                "offensive, insufficient_evidence, other");
       }
-      if (code == "too_long") return JsonError(422, "message", result.error().message);
+      if (code == "too_long" || code == "message_required") {
+        return JsonError(422, "message", result.error().message);
+      }
       return JsonError(503, "", "the store is unavailable; retry");
     }
     spdlog::info("event=case_decided case={} action={} actor_kind=person", *id, action);

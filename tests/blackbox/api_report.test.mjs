@@ -33,6 +33,11 @@ describe('POST /api/v1/reports', () => {
     assert.ok(ack.header('Date'), 'no Date header');
     assert.ok(ack.header('Message-ID'), 'no Message-ID header');
     assert.ok(ack.html, 'acknowledgement has no HTML part');
+
+    // Delivery runs every second or so: give it time to (wrongly) send the same mail again.
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    const ids = sink.messagesTo('ack-en@reporter.test').map((m) => m.header('Message-ID'));
+    assert.equal(new Set(ids).size, ids.length, `a mail was sent twice: ${ids.join(', ')}`);
   });
 
   test('a French report is acknowledged in French', async () => {

@@ -8,6 +8,7 @@ import {
   apiReport, CUSTOMERS, HANDOVER, hoursAgo, INVENTORY_CSV, rfc3339,
 } from './lib/fixtures.mjs';
 import { useServer } from './lib/suite.mjs';
+import { loginDesk } from './lib/vigie.mjs';
 
 const server = useServer({ inventoryCsv: INVENTORY_CSV, staff: true });
 
@@ -63,6 +64,22 @@ describe('aggregation', () => {
     assert.ok(fresh.every((c) => c.status === 'new'), JSON.stringify(fresh));
     const closed = await vigie.listCases({ status: 'closed' });
     assert.ok(closed.every((c) => c.status === 'closed'), JSON.stringify(closed));
+  });
+});
+
+describe('the desk queue', () => {
+  test('lists the most urgent type first', async () => {
+    const { vigie } = server;
+    const spam = await vigie.fileReport(apiReport({ targets: ['198.51.100.2'], abuse_type: 'spam' }));
+    const csam = await vigie.fileReport(apiReport({ targets: ['198.51.100.2'], abuse_type: 'child_sexual_abuse' }));
+    const spamCase = String((await vigie.caseOfReport(spam.reference)).summary.id);
+    const csamCase = String((await vigie.caseOfReport(csam.reference)).summary.id);
+    const desk = await loginDesk(vigie);
+    const page = await desk.get('/desk');
+    assert.equal(page.status, 200, page.describe());
+    const rows = [...page.text.matchAll(/<tr\b[^>]*\bcase-row\b[^>]*>[\s\S]*?href="[^"]*\/desk\/cases\/(\d+)[^"]*"/g)].map((m) => m[1]);
+    assert.ok(rows.includes(spamCase) && rows.includes(csamCase), `queue rows: ${rows.join(', ')}`);
+    assert.ok(rows.indexOf(csamCase) < rows.indexOf(spamCase), `child sexual abuse (case ${csamCase}) is listed after spam (case ${spamCase}): ${rows.join(', ')}`);
   });
 });
 

@@ -206,6 +206,33 @@ describe('markup in every text field comes back escaped', () => {
   });
 });
 
+describe('markup in paths, query strings and the sign-in form comes back escaped', () => {
+  test('public pages', async () => {
+    const { vigie } = server;
+    const q = encodeURIComponent(payload('query'));
+    for (const path of [`/?lang=${q}`, `/${q}`, `/status/${q}?token=${q}`, `/status/VG-0000000000?token=${q}`, `/static/${q}`]) {
+      const res = await vigie.get(path);
+      assertEscaped(res.text, `GET ${path.slice(0, 40)}...`);
+    }
+  });
+
+  test('desk pages and the sign-in form', async () => {
+    const { vigie } = server;
+    const session = vigie.session();
+    const page = await session.get('/desk/login');
+    const csrf = findTags(page.text, 'input').find((i) => i.name === 'csrf')?.value;
+    const failed = await session.postForm('/desk/login', { email: payload('email'), password: 'x', csrf });
+    assertEscaped(failed.text, 'the sign-in page after a failed sign-in');
+
+    const desk = await loginDesk(vigie);
+    const q = encodeURIComponent(payload('filter'));
+    for (const path of [`/desk?status=${q}&abuse_type=${q}&age=${q}`, `/desk/cases/${q}`]) {
+      const res = await desk.get(path);
+      assertEscaped(res.text, `GET ${path.slice(0, 40)}...`);
+    }
+  });
+});
+
 describe('forged and odd requests', () => {
   test('a form post without the csrf token, or with a wrong one, is 403', async () => {
     const session = server.vigie.session();

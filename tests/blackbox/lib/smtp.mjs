@@ -135,9 +135,9 @@ export class SmtpSink {
   }
 }
 
-// Starts smtp-sink on 127.0.0.1 and a free port. Throws with a clear message when postfix's
-// smtp-sink is not installed (scripts/install-deps.sh --test installs it).
-export async function startSmtpSink() {
+// Starts smtp-sink on 127.0.0.1 and a free port (or `port`). Throws with a clear message when
+// postfix's smtp-sink is not installed (scripts/install-deps.sh --test installs it).
+export async function startSmtpSink({ port: fixedPort } = {}) {
   const binary = findSmtpSink();
   if (!binary) {
     throw new Error(
@@ -151,7 +151,7 @@ export async function startSmtpSink() {
   if (isRoot) fs.chmodSync(dir, 0o777);
 
   for (let attempt = 0; attempt < 5; attempt++) {
-    const port = await freePort();
+    const port = fixedPort ?? (await freePort());
     const args = [];
     if (isRoot) args.push('-u', 'nobody');
     args.push('-d', path.join(dir, 'msg.'), `127.0.0.1:${port}`, '64');

@@ -450,7 +450,10 @@ export class Vigie {
         this.proc.once('exit', (code, signal) => resolve({ code, signal })),
       );
       this.proc.kill('SIGTERM');
-      const timer = setTimeout(() => this.proc.kill('SIGKILL'), 10000);
+      const timer = setTimeout(() => {
+        console.error(`warning: vigie (pid ${this.proc.pid}) did not exit within 10 s of SIGTERM; sending SIGKILL`);
+        this.proc.kill('SIGKILL');
+      }, 10000);
       result = await exited;
       clearTimeout(timer);
     }
