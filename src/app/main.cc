@@ -7,6 +7,7 @@
 #include <csignal>
 #include <fstream>
 #include <iostream>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -100,8 +101,10 @@ int CommandInventoryImport(const Config& config, const std::string& file) {
     std::cerr << "vigie: the inventory was not stored: " << status.error().message << "\n";
     return kExitTempFail;
   }
+  std::set<size_t> skipped_lines;
+  for (const InventoryProblem& problem : parsed.problems) skipped_lines.insert(problem.line);
   std::cout << "imported " << parsed.records.size() << " records";
-  if (!parsed.problems.empty()) std::cout << ", skipped " << parsed.problems.size() << " rows";
+  if (!skipped_lines.empty()) std::cout << ", skipped " << skipped_lines.size() << " rows";
   std::cout << "\n";
   return parsed.problems.empty() ? 0 : kExitData;
 }

@@ -151,16 +151,18 @@ class RangeSearch {
   static constexpr size_t kFanout = 16;
 
   void Build(const std::vector<Key>& keys) {
-    keys_.assign(keys.begin(), keys.end());
     levels_.clear();
-    size_t below = keys_.size();
+    sizes_.clear();
+    keys_ = Padded(keys.begin(), keys.end());
+    size_ = keys.size();
+    size_t below = size_;
     while (below > kFanout) {
       const LineAlignedVector<Key>& source = levels_.empty() ? keys_ : levels_.back();
-      LineAlignedVector<Key> level;
-      level.reserve((below + kFanout - 1) / kFanout);
+      std::vector<Key> level;
       for (size_t i = 0; i < below; i += kFanout) level.push_back(source[i]);
       below = level.size();
-      levels_.push_back(std::move(level));
+      levels_.push_back(Padded(level.begin(), level.end()));
+      sizes_.push_back(below);
     }
   }
 
@@ -179,36 +181,48 @@ class RangeSearch {
   size_t Block(Key x) const {
     size_t begin = 0;
     for (size_t level = levels_.size(); level-- > 0;) {
-      begin = LastInBlock(levels_[level], begin, x) * kFanout;
+      begin = LastInBlock(levels_[level].data(), sizes_[level], begin, x) * kFanout;
     }
     return begin;
   }
   void Prefetch(size_t begin) const {
     const char* first = reinterpret_cast<const char*>(keys_.data() + begin);
-    size_t bytes = std::min(kFanout, keys_.size() - begin) * sizeof(Key);
-    for (size_t offset = 0; offset < bytes; offset += 64) __builtin_prefetch(first + offset);
+    for (size_t offset = 0; offset < kFanout * sizeof(Key); offset += 64) {
+      __builtin_prefetch(first + offset);
+    }
   }
-  size_t InBlock(size_t begin, Key x) const { return LastInBlock(keys_, begin, x); }
+  size_t InBlock(size_t begin, Key x) const { return LastInBlock(keys_.data(), size_, begin, x); }
 
   size_t MemoryBytes() const {
-    size_t bytes = keys_.capacity() * sizeof(Key) + levels_.capacity() * sizeof(levels_[0]);
+    size_t bytes = keys_.capacity() * sizeof(Key) + levels_.capacity() * sizeof(levels_[0]) +
+                   sizes_.capacity() * sizeof(size_t);
     for (const auto& level : levels_) bytes += level.capacity() * sizeof(Key);
     return bytes;
   }
 
  private:
+  // Every array is padded with the largest key to whole blocks, so that a block is always
+  // kFanout keys and its search a fixed loop the compiler unrolls and vectorises.
+  template <typename It>
+  static LineAlignedVector<Key> Padded(It first, It last) {
+    LineAlignedVector<Key> out(first, last);
+    out.resize((out.size() + kFanout - 1) / kFanout * kFanout, static_cast<Key>(~Key(0)));
+    return out;
+  }
+
   // Counting rather than branching: the block is sorted, so the keys not after `x` are a
-  // prefix of it, and the count is that prefix's length.
-  static size_t LastInBlock(const LineAlignedVector<Key>& keys, size_t begin, Key x) {
-    size_t end = std::min(begin + kFanout, keys.size());
+  // prefix of it, and the count is that prefix's length. Padding counts only when `x` is the
+  // largest key, hence the clamp to the real size.
+  static size_t LastInBlock(const Key* keys, size_t size, size_t begin, Key x) {
     size_t count = 0;
-    for (size_t i = begin; i < end; ++i) count += keys[i] <= x ? 1 : 0;
-    return begin + count - 1;
+    for (size_t i = 0; i < kFanout; ++i) count += keys[begin + i] <= x ? 1 : 0;
+    return std::min(begin + count - 1, size - 1);
   }
 
   LineAlignedVector<Key> keys_;
-  std::vector<LineAlignedVector<Key>>
-      levels_;  // levels_[0] samples keys_, levels_[1] levels_[0]...
+  size_t size_ = 0;
+  std::vector<LineAlignedVector<Key>> levels_;  // [0] samples keys_, [1] samples [0], ...
+  std::vector<size_t> sizes_;                   // the size of each level without padding
 };
 
 }  // namespace
@@ -533,36 +547,47 @@ Attribution AttributionIndex::ResolveIp(const IpAddress& ip, Instant at) const {
 
 void AttributionIndex::ResolveIps(std::span<const IpQuery> queries,
                                   std::span<Attribution> out) const {
-  // Groups of queries go through each stage together, so that their memory reads overlap
-  // instead of waiting for one another.
-  constexpr size_t kGroup = 32;
+  // A pipeline: each query goes through five stages, each starting the memory reads the next
+  // one needs, and kDistance queries apart. While one query waits for its reads, the stages of
+  // the queries around it run, so the waits overlap instead of adding up.
+  constexpr size_t kDistance = 8;
+  constexpr size_t kStages = 5;
+  constexpr size_t kRing = 64;  // per-query state, kept while the query is in the pipeline
+  static_assert(kRing > kDistance * (kStages - 1));
   const IndexData& d = *data_;
-  std::array<size_t, kGroup> begin;
-  std::array<uint32_t, kGroup> node;
-  for (size_t base = 0; base < queries.size() && base < out.size(); base += kGroup) {
-    size_t count = std::min({kGroup, queries.size() - base, out.size() - base});
-    std::span<const IpQuery> group = queries.subspan(base, count);
+  std::array<size_t, kRing> begin;
+  std::array<uint32_t, kRing> node;
+  size_t count = std::min(queries.size(), out.size());
 
-    for (size_t i = 0; i < count; ++i) {
-      const IpAddress& ip = group[i].ip;
-      begin[i] = ip.is_v4() ? d.StartSearch(d.v4, ip.v4()) : d.StartSearch(d.v6, ip.value());
+  auto search = [&](size_t q) {
+    const IpAddress& ip = queries[q].ip;
+    begin[q % kRing] = ip.is_v4() ? d.StartSearch(d.v4, ip.v4()) : d.StartSearch(d.v6, ip.value());
+  };
+  auto find_node = [&](size_t q) {
+    const IpAddress& ip = queries[q].ip;
+    node[q % kRing] = ip.is_v4() ? d.FinishSearch(d.v4, ip.v4(), begin[q % kRing])
+                                 : d.FinishSearch(d.v6, ip.value(), begin[q % kRing]);
+  };
+  auto answer = [&](size_t q) {
+    const IpAddress& ip = queries[q].ip;
+    int64_t at = ToUnixSeconds(queries[q].at);
+    if (ip.is_v4()) {
+      d.ResolveFrom(d.v4, ip.v4(), node[q % kRing], at, out[q]);
+    } else {
+      d.ResolveFrom(d.v6, ip.value(), node[q % kRing], at, out[q]);
     }
-    for (size_t i = 0; i < count; ++i) {
-      const IpAddress& ip = group[i].ip;
-      node[i] = ip.is_v4() ? d.FinishSearch(d.v4, ip.v4(), begin[i])
-                           : d.FinishSearch(d.v6, ip.value(), begin[i]);
-    }
-    for (size_t i = 0; i < count; ++i) d.FetchHoldings(node[i]);
-    for (size_t i = 0; i < count; ++i) d.FetchHolder(node[i], ToUnixSeconds(group[i].at));
-    for (size_t i = 0; i < count; ++i) {
-      const IpAddress& ip = group[i].ip;
-      int64_t at = ToUnixSeconds(group[i].at);
-      if (ip.is_v4()) {
-        d.ResolveFrom(d.v4, ip.v4(), node[i], at, out[base + i]);
-      } else {
-        d.ResolveFrom(d.v6, ip.value(), node[i], at, out[base + i]);
-      }
-    }
+  };
+
+  for (size_t step = 0; step < count + kDistance * (kStages - 1); ++step) {
+    auto stage = [&](size_t k) -> std::optional<size_t> {
+      if (step < k * kDistance || step - k * kDistance >= count) return std::nullopt;
+      return step - k * kDistance;
+    };
+    if (auto q = stage(0)) search(*q);
+    if (auto q = stage(1)) find_node(*q);
+    if (auto q = stage(2)) d.FetchHoldings(node[*q % kRing]);
+    if (auto q = stage(3)) d.FetchHolder(node[*q % kRing], ToUnixSeconds(queries[*q].at));
+    if (auto q = stage(4)) answer(*q);
   }
 }
 
