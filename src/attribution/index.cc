@@ -205,8 +205,12 @@ class RangeSearch {
   // kFanout keys and its search a fixed loop the compiler unrolls and vectorises.
   template <typename It>
   static LineAlignedVector<Key> Padded(It first, It last) {
-    LineAlignedVector<Key> out(first, last);
-    out.resize((out.size() + kFanout - 1) / kFanout * kFanout, static_cast<Key>(~Key(0)));
+    auto size = static_cast<size_t>(last - first);
+    size_t padded = (size + kFanout - 1) / kFanout * kFanout;
+    LineAlignedVector<Key> out;
+    out.reserve(padded);
+    out.assign(first, last);
+    out.resize(padded, static_cast<Key>(~Key(0)));
     return out;
   }
 

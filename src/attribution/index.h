@@ -43,10 +43,11 @@
 // finish with it). Everything lives in a few flat arrays, laid out so that a lookup follows as
 // few pointers as possible, since on a large inventory each one is a trip to main memory:
 //
-//   * Each distinct resource (prefix or host name) is a node of 8 bytes (parent, first
-//     holding). Each holding is an interval of 16 bytes (two int64 Unix times) plus a 4-byte
-//     service number in a parallel array. The holdings of a node are contiguous and sorted by
-//     start: a short scan, or a binary search on a long history, finds those at an instant.
+//   * Each distinct resource (prefix or host name) is a node of 12 bytes: its parent, its
+//     first holding, its prefix length (the prefix itself is the looked-up address masked to
+//     that length, so it is not stored). Each holding is 20 bytes: two int64 Unix times and a
+//     service number. The holdings of a node are contiguous and sorted by start: a short scan,
+//     or a binary search on a long history, finds those at an instant.
 //   * Services are interned: one 24-byte record per distinct (service id, customer id) pair,
 //     holding both ids inline when they fit together in 22 bytes (so naming the holder is one
 //     memory read), else pointing into a shared text arena. Customer names and emails are not
@@ -59,7 +60,7 @@
 //     parent links, reading each parent only if needed, until a prefix holds at the instant.
 //   * Host names are nodes sorted by name; a lookup binary-searches each candidate name from
 //     the host itself up to its registrable domain.
-//   * Memory: about 57 bytes per holding on a million holdings with a distinct service each
+//   * Memory: about 56 bytes per holding on a million holdings with a distinct service each
 //     (see docs/performance.md); less where services hold several resources or many times.
 //
 // The margin check costs nothing extra in the common case: the same pass that finds the holder
@@ -67,8 +68,9 @@
 // held across the whole window, since everything less specific is hidden behind it. Only when
 // two services show up is the window replayed change by change.
 //
-// ResolveIps runs groups of lookups stage by stage, starting the memory reads of a whole group
-// before using any of them, which is what makes it faster in bulk than ResolveIp in a loop.
+// ResolveIps runs lookups as a pipeline of stages, each starting the memory reads the next one
+// needs, several lookups apart, so that their waits for memory overlap: that is what makes it
+// faster in bulk than ResolveIp in a loop.
 //
 // Thread safety: Build is a pure function; a built index is immutable, and any number of
 // threads may call its const methods at once.

@@ -665,6 +665,27 @@ TEST(AttributionIndex, AgreesWithAPlainScanOnRandomNestedPrefixes) {
   }
 }
 
+TEST(AttributionIndex, BatchResolvesAsManyAsThereIsRoomFor) {
+  auto index = AttributionIndex::Build(std::vector<InventoryRecord>{
+      Held("192.0.2.0/24", "net", "2026-01-01T00:00:00Z"),
+      Held("2001:db8::/32", "net-6", "2026-01-01T00:00:00Z"),
+  });
+  Instant noon = At(kDay + "12:00:00Z");
+  std::vector<IpQuery> queries = {
+      {Ip("192.0.2.1"), noon}, {Ip("2001:db8::1"), noon}, {Ip("198.51.100.1"), noon}};
+
+  std::vector<Attribution> answers(2);
+  answers[1].customer_id = "left over from an earlier batch";
+  index->ResolveIps(queries, answers);
+  EXPECT_TRUE(AttributedTo(answers[0], "net", "192.0.2.0/24"));
+  EXPECT_TRUE(AttributedTo(answers[1], "net-6", "2001:db8::/32"));
+
+  index->ResolveIps(std::span(queries).subspan(2), answers);
+  EXPECT_EQ(answers[0].result, AttributionResult::kNotOurs);
+  EXPECT_TRUE(answers[0].customer_id.empty());
+  index->ResolveIps({}, answers);  // nothing to do
+}
+
 TEST(AttributionIndex, ManyThreadsMayResolveAtOnce) {
   std::vector<InventoryRecord> records;
   for (int i = 0; i < 256; ++i) {

@@ -919,6 +919,7 @@ struct Site::Impl {
              StatusAfter(value->status, DecisionAction::kReject).has_value() ||
              StatusAfter(value->status, DecisionAction::kClose).has_value()},
         {"error", error},
+        {"default_deadline_hours", static_cast<int64_t>(options.customer_deadline.count())},
     };
     Response response = Page(status_code, "case", language, std::move(view));
     response.Set("Cache-Control", "no-store");
@@ -933,15 +934,23 @@ struct Site::Impl {
     decision.case_id = *id;
     decision.actor = desk.user.email;
     decision.customer_deadline = options.customer_deadline;
-    std::string csrf, action, reason, outcome;
+    std::string csrf, action, reason, outcome, deadline_hours;
     for (auto& [key, value] : ParseUrlEncoded(request.body)) {
       if (key == "csrf") csrf = value;
       if (key == "action") action = value;
       if (key == "reason") reason = value;
       if (key == "outcome") outcome = value;
       if (key == "message") decision.message = value;
+      if (key == "deadline_hours") deadline_hours = value;
     }
     if (!CsrfValid(request, csrf)) return Forbidden(language);
+    if (!deadline_hours.empty()) {
+      auto hours = ParseId(deadline_hours);
+      if (!hours || *hours > 720) {
+        return CasePage(request, desk, 422, pages->Text(language, "decision.error.deadline"));
+      }
+      decision.customer_deadline = std::chrono::hours(*hours);
+    }
     auto parsed = ParseDecisionAction(action);
     if (!parsed || *parsed == DecisionAction::kRestrict || *parsed == DecisionAction::kReopen) {
       return CasePage(request, desk, 422, pages->Text(language, "decision.error.action"));
@@ -1042,6 +1051,15 @@ struct Site::Impl {
     if (!parsed || *parsed == DecisionAction::kRestrict || *parsed == DecisionAction::kReopen) {
       errors.push_back(json::object{{"field", "action"}, {"message", "must be forward, reject or close"}});
     }
+    std::chrono::hours deadline = options.customer_deadline;
+    if (auto it = object.find("deadline_hours"); it != object.end() && !it->value().is_null()) {
+      if (!it->value().is_int64() || it->value().get_int64() < 1 || it->value().get_int64() > 720) {
+        errors.push_back(json::object{{"field", "deadline_hours"},
+                                      {"message", "must be a whole number of hours from 1 to 720"}});
+      } else {
+        deadline = std::chrono::hours(it->value().get_int64());
+      }
+    }
     if (!errors.empty()) return JsonResponse(422, json::object{{"errors", std::move(errors)}});
 
     DecisionRequest decision;
@@ -1050,7 +1068,7 @@ struct Site::Impl {
     decision.reason = reason;
     decision.message = message;
     decision.actor = user.email;
-    decision.customer_deadline = options.customer_deadline;
+    decision.customer_deadline = deadline;
     Result<Decision> result = Decide(store, decision, Now());
     if (!result.ok()) {
       const std::string& code = result.error().code;
