@@ -124,24 +124,26 @@ if [[ "${VIGIE_SKIP_FORMAT:-}" != 1 ]]; then
 fi
 
 # --- fuzzing --------------------------------------------------------------------------------
-# Fuzz targets are the executables the fuzz/ CMakeLists builds into build-fuzz/fuzz/; each
-# runs for $fuzz_seconds on its seed corpus fuzz/corpus/<target>/ (new inputs go to a scratch
-# directory, the checked-in corpus is only read).
+# Fuzz targets are those fuzz/CMakeLists.txt declares with vigie_fuzz_target(NAME ...); only
+# they are built (not the whole tree again). Each runs for $fuzz_seconds on its seed corpus
+# fuzz/corpus/NAME/; new inputs go to a scratch directory, the checked-in corpus is only read.
 if [[ "${VIGIE_SKIP_FUZZ:-}" != 1 && -f fuzz/CMakeLists.txt ]]; then
   step "configure and build build-fuzz/ (clang, libFuzzer)"
-  if CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  mapfile -t names < <(grep -oE '^\s*vigie_fuzz_target\(\s*[A-Za-z0-9_]+' fuzz/CMakeLists.txt |
+    sed -E 's/.*\(\s*//' | sort -u)
+  if ((${#names[@]} == 0)); then
+    fail "fuzz: fuzz/CMakeLists.txt declares no vigie_fuzz_target"
+  elif CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
       -DVIGIE_FUZZ=ON -DVIGIE_TESTS=OFF -DVIGIE_BENCH=OFF -DVIGIE_SANITIZE=OFF &&
-    cmake --build build-fuzz -j "$jobs"; then
-    mapfile -t targets < <(find build-fuzz/fuzz -maxdepth 1 -type f -executable | sort)
-    if ((${#targets[@]} == 0)); then
-      fail "fuzz: no target built in build-fuzz/fuzz/"
-    fi
-    for target in "${targets[@]}"; do
-      name=$(basename "$target")
-      corpus=""
-      for candidate in "fuzz/corpus/$name" "fuzz/corpus/${name%_fuzz}" "fuzz/corpus/${name#fuzz_}"; do
-        if [[ -d "$candidate" ]]; then corpus=$candidate; break; fi
-      done
+    cmake --build build-fuzz -j "$jobs" --target "${names[@]}"; then
+    for name in "${names[@]}"; do
+      target=build-fuzz/fuzz/$name
+      corpus=fuzz/corpus/$name
+      if [[ ! -x "$target" ]]; then
+        fail "fuzz $name: $target was not built"
+        continue
+      fi
+      if [[ ! -d "$corpus" ]]; then corpus=""; fi
       step "fuzz $name for ${fuzz_seconds}s (corpus: ${corpus:-none})"
       scratch=$(mktemp -d)
       if [[ -z "$corpus" ]]; then
