@@ -6,12 +6,12 @@
 #
 # Steps can be skipped while iterating (CI runs them all):
 #   VIGIE_SKIP_ASAN=1  VIGIE_SKIP_FUZZ=1  VIGIE_SKIP_BROWSER=1  VIGIE_SKIP_FORMAT=1
-#   VIGIE_FUZZ_SECONDS=20 (per target)
+#   VIGIE_FUZZ_SECONDS=20 (per target)   VIGIE_JOBS=2 (build parallelism)
 set -uo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 root=$(pwd)
-jobs=2
+jobs=${VIGIE_JOBS:-2}
 fuzz_seconds=${VIGIE_FUZZ_SECONDS:-20}
 passed=0
 failed=0

@@ -835,6 +835,21 @@ class SqliteStore final : public Store {
     for (int i = 0; i < readers; ++i) {
       idle_readers_.push_back(std::make_unique<Connection>(path_, true));
     }
+    // Checkpoints move the write-ahead log into the database file. Done inside a commit they
+    // stall every report waiting on it, so a connection of their own runs them in the
+    // background instead.
+    sqlite3_wal_autocheckpoint(writer_->handle(), 0);
+    checkpointer_ = std::make_unique<Connection>(path_, false);
+    checkpoint_thread_ = std::thread([this] { CheckpointLoop(); });
+  }
+
+  ~SqliteStore() override {
+    {
+      std::lock_guard lock(checkpoint_mutex_);
+      stopping_ = true;
+    }
+    checkpoint_wake_.notify_all();
+    checkpoint_thread_.join();
   }
 
   Status Write(const std::function<void(Transaction&)>& work) override {
@@ -921,7 +936,25 @@ class SqliteStore final : public Store {
     }
   }
 
+  void CheckpointLoop() {
+    std::unique_lock lock(checkpoint_mutex_);
+    while (!stopping_) {
+      checkpoint_wake_.wait_for(lock, std::chrono::milliseconds(500));
+      if (stopping_) break;
+      // PASSIVE never waits for writers or readers; what it cannot copy now it copies later.
+      // Once a checkpoint has copied the whole log, the next writer starts it from the top, so
+      // it does not grow without bound.
+      sqlite3_wal_checkpoint_v2(checkpointer_->handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE,
+                                nullptr, nullptr);
+    }
+  }
+
   std::string path_;
+  std::unique_ptr<Connection> checkpointer_;
+  std::thread checkpoint_thread_;
+  std::mutex checkpoint_mutex_;
+  std::condition_variable checkpoint_wake_;
+  bool stopping_ = false;
   std::mutex write_mutex_;
   std::unique_ptr<Connection> writer_;
   std::mutex reader_mutex_;
