@@ -837,8 +837,13 @@ struct Site::Impl {
     if (!value) return NotFound(language);
 
     constexpr size_t kRawPreview = 64 * 1024;
+    // A case fed by a feed can hold thousands of reports: the page shows the first ones, and
+    // the API has them all.
+    // TODO: page through the reports of a large case on the desk instead of cutting the list.
+    constexpr size_t kReportsShown = 200;
     json::array report_views;
     for (const StoredReport& report : reports) {
+      if (report_views.size() == kReportsShown) break;
       const ReportDraft& d = report.draft;
       json::array targets;
       for (const StoredTarget& t : report.targets) {
@@ -907,6 +912,9 @@ struct Site::Impl {
         {"attribution", pages->Text(language, "attribution." + std::string(AttributionResultName(value->attribution)))},
         {"customer_email", customer_email},
         {"reports", std::move(report_views)},
+        {"reports_hidden", reports.size() > kReportsShown
+                               ? json::value(static_cast<int64_t>(reports.size() - kReportsShown))
+                               : json::value(false)},
         {"timeline", std::move(timeline)},
         {"has_timeline", !decisions.empty()},
         {"reasons", std::move(reasons)},
