@@ -42,8 +42,8 @@ ReportDraft MakeDraft(int i) {
 
 void BM_DurableIntake(benchmark::State& state) {
   const int in_flight = static_cast<int>(state.range(0));
-  auto dir = std::filesystem::temp_directory_path() /
-             ("vigie-intake-bench-" + std::to_string(::getpid()));
+  auto dir =
+      std::filesystem::temp_directory_path() / ("vigie-intake-bench-" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
   auto store = std::move(OpenStore(StoreOptions{(dir / "db.sqlite3").string(), 2})).value();
   ParsedInventory inventory = ParseInventoryCsv(
@@ -71,9 +71,9 @@ void BM_DurableIntake(benchmark::State& state) {
       }
       auto start = std::chrono::steady_clock::now();
       writer.Submit(MakeDraft(static_cast<int>(total) + i), "", [&, start](Result<FiledReport> r) {
-        double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() -
-                                                              start)
-                        .count();
+        double ms =
+            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+                .count();
         std::lock_guard lock(mutex);
         if (!r.ok()) ++failures;
         batch_latencies.push_back(ms);
@@ -95,7 +95,12 @@ void BM_DurableIntake(benchmark::State& state) {
   }
   std::filesystem::remove_all(dir);
 }
-BENCHMARK(BM_DurableIntake)->Arg(1)->Arg(64)->Arg(256)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_DurableIntake)
+    ->Arg(1)
+    ->Arg(64)
+    ->Arg(256)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 
 }  // namespace
 }  // namespace vigie

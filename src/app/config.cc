@@ -29,9 +29,9 @@ Status LoadConfigFile(const std::filesystem::path& path, Config& config) {
     return Error{"config", error.what()};
   }
   try {
-    if (Status s = CheckKeys(root, {"data", "database", "listen", "public_url", "resources",
-                                    "io_threads", "mail", "smtp", "cases", "intake",
-                                    "attribution"},
+    if (Status s = CheckKeys(root,
+                             {"data", "database", "listen", "public_url", "resources", "io_threads",
+                              "mail", "smtp", "cases", "intake", "attribution"},
                              "");
         !s.ok()) {
       return s;
@@ -50,8 +50,7 @@ Status LoadConfigFile(const std::filesystem::path& path, Config& config) {
     }
     if (root.contains("smtp")) {
       const auto& smtp = toml::find(root, "smtp");
-      if (Status s = CheckKeys(smtp, {"host", "port", "starttls", "username", "password"},
-                               "smtp.");
+      if (Status s = CheckKeys(smtp, {"host", "port", "starttls", "username", "password"}, "smtp.");
           !s.ok()) {
         return s;
       }
@@ -63,8 +62,8 @@ Status LoadConfigFile(const std::filesystem::path& path, Config& config) {
     }
     if (root.contains("cases")) {
       const auto& cases = toml::find(root, "cases");
-      if (Status s = CheckKeys(cases, {"aggregation_window_hours", "customer_deadline_hours"},
-                               "cases.");
+      if (Status s =
+              CheckKeys(cases, {"aggregation_window_hours", "customer_deadline_hours"}, "cases.");
           !s.ok()) {
         return s;
       }
@@ -81,9 +80,9 @@ Status LoadConfigFile(const std::filesystem::path& path, Config& config) {
       }
       config.max_report_age = std::chrono::hours(
           24 * toml::find_or(intake, "max_report_age_days",
-                                  static_cast<int>(config.max_report_age.count() / 24)));
-      config.max_body_bytes = static_cast<size_t>(toml::find_or(
-          intake, "max_body_bytes", static_cast<int64_t>(config.max_body_bytes)));
+                             static_cast<int>(config.max_report_age.count() / 24)));
+      config.max_body_bytes = static_cast<size_t>(
+          toml::find_or(intake, "max_body_bytes", static_cast<int64_t>(config.max_body_bytes)));
     }
     if (root.contains("attribution")) {
       const auto& attribution = toml::find(root, "attribution");
@@ -91,9 +90,9 @@ Status LoadConfigFile(const std::filesystem::path& path, Config& config) {
           !s.ok()) {
         return s;
       }
-      config.ambiguity_margin = std::chrono::minutes(toml::find_or(
-          attribution, "ambiguity_margin_minutes",
-          static_cast<int>(config.ambiguity_margin.count())));
+      config.ambiguity_margin =
+          std::chrono::minutes(toml::find_or(attribution, "ambiguity_margin_minutes",
+                                             static_cast<int>(config.ambiguity_margin.count())));
     }
   } catch (const std::exception& error) {
     return Error{"config", error.what()};

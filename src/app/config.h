@@ -13,7 +13,7 @@ struct Config {
   std::filesystem::path data_dir = "vigie-data";
   std::string database;  // empty: sqlite:<data_dir>/vigie.sqlite3
   std::string listen = "127.0.0.1:8080";
-  std::string public_url;  // empty: http://<listen>
+  std::string public_url;           // empty: http://<listen>
   std::filesystem::path resources;  // templates/ and static/ live here
 
   std::string mail_from = "abuse@vigie.invalid";

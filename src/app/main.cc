@@ -87,8 +87,8 @@ int CommandInventoryImport(const Config& config, const std::string& file) {
   std::ostringstream text;
   text << in.rdbuf();
   bool jsonl = file.size() > 6 && (file.ends_with(".jsonl") || file.ends_with(".ndjson"));
-  ParsedInventory parsed = jsonl ? ParseInventoryJsonLines(text.str())
-                                 : ParseInventoryCsv(text.str());
+  ParsedInventory parsed =
+      jsonl ? ParseInventoryJsonLines(text.str()) : ParseInventoryCsv(text.str());
   for (const InventoryProblem& problem : parsed.problems) {
     std::cerr << file << ":" << problem.line << ": " << problem.field << ": " << problem.message
               << "\n";
@@ -191,7 +191,8 @@ int CommandServe(Config config, bool demo) {
   server_options.io_threads = config.io_threads;
   server_options.max_body_bytes = config.max_body_bytes;
 
-  std::filesystem::path resources = config.resources.empty() ? VIGIE_RESOURCE_DIR : config.resources;
+  std::filesystem::path resources =
+      config.resources.empty() ? VIGIE_RESOURCE_DIR : config.resources;
   auto pages = web::PageRenderer::Load(resources / "templates");
   if (!pages.ok()) {
     std::cerr << "vigie: " << pages.error().message << "\n";
@@ -216,8 +217,8 @@ int CommandServe(Config config, bool demo) {
 
   std::string status_key;
   std::string fresh = RandomToken(32);
-  Status keyed =
-      store->Write([&](Transaction& tx) { status_key = tx.GetOrCreateSecret("status_key", fresh); });
+  Status keyed = store->Write(
+      [&](Transaction& tx) { status_key = tx.GetOrCreateSecret("status_key", fresh); });
   if (!keyed.ok()) {
     std::cerr << "vigie: " << keyed.error().message << "\n";
     return kExitTempFail;
@@ -250,8 +251,8 @@ int CommandServe(Config config, bool demo) {
     return kExitTempFail;
   }
   if (config.public_url.empty()) {
-    config.public_url = "http://" + config.listen.substr(0, colon) + ":" +
-                        std::to_string((*server)->port());
+    config.public_url =
+        "http://" + config.listen.substr(0, colon) + ":" + std::to_string((*server)->port());
   }
 
   MailDeliveryOptions delivery_options;

@@ -30,7 +30,8 @@ class CasesTest : public ::testing::Test {
     store_ = std::move(OpenStore(StoreOptions{(dir_ / "db.sqlite3").string(), 2})).value();
     ParsedInventory inventory = ParseInventoryCsv(kInventory);
     ASSERT_TRUE(inventory.problems.empty());
-    ASSERT_TRUE(store_->Write([&](Transaction& tx) { tx.InsertInventory(inventory.records); }).ok());
+    ASSERT_TRUE(
+        store_->Write([&](Transaction& tx) { tx.InsertInventory(inventory.records); }).ok());
     index_.Set(AttributionIndex::Build(inventory.records));
     writer_ = std::make_unique<ReportWriter>(*store_, index_, CasePolicy{}, "status-key");
   }
@@ -70,10 +71,12 @@ class CasesTest : public ::testing::Test {
 
   std::vector<OutboxMail> DueMail() {
     std::vector<OutboxMail> mail;
-    EXPECT_TRUE(store_->Write([&](Transaction& tx) {
-      mail = tx.ClaimDueMail(Now() + std::chrono::hours(1), 1000, "test",
-                            Now() + std::chrono::hours(240));
-    }).ok());
+    EXPECT_TRUE(store_
+                    ->Write([&](Transaction& tx) {
+                      mail = tx.ClaimDueMail(Now() + std::chrono::hours(1), 1000, "test",
+                                             Now() + std::chrono::hours(240));
+                    })
+                    .ok());
     return mail;
   }
 
@@ -116,7 +119,8 @@ TEST_F(CasesTest, NotOursIsClosedByARuleAndTheReporterTold) {
   EXPECT_EQ(closed.status, CaseStatus::kClosed);
   EXPECT_EQ(closed.outcome, "not_ours");
   std::vector<Decision> decisions;
-  ASSERT_TRUE(store_->Read([&](Transaction& tx) { decisions = tx.DecisionsOfCase(filed.case_id); }).ok());
+  ASSERT_TRUE(
+      store_->Read([&](Transaction& tx) { decisions = tx.DecisionsOfCase(filed.case_id); }).ok());
   ASSERT_EQ(decisions.size(), 1u);
   EXPECT_EQ(decisions[0].actor_kind, ActorKind::kRule);
   EXPECT_EQ(decisions[0].automated_decision, "FULLY");
@@ -215,9 +219,11 @@ TEST_F(CasesTest, ConcurrentSubmissionsAreAllStoredOnce) {
   }
   EXPECT_EQ(references.size(), static_cast<size_t>(kReports));
   int64_t total = 0;
-  ASSERT_TRUE(store_->Read([&](Transaction& tx) {
-    for (const Case& c : tx.ListCases(CaseFilter{})) total += c.report_count;
-  }).ok());
+  ASSERT_TRUE(store_
+                  ->Read([&](Transaction& tx) {
+                    for (const Case& c : tx.ListCases(CaseFilter{})) total += c.report_count;
+                  })
+                  .ok());
   EXPECT_EQ(total, kReports);
 }
 
@@ -227,7 +233,8 @@ TEST_F(CasesTest, IdempotencyKeyReplaysAndRefusesAnotherBody) {
   EXPECT_TRUE(replay.replayed);
   EXPECT_EQ(replay.reference, first.reference);
   EXPECT_EQ(replay.status_token, first.status_token);
-  auto conflict = writer_->SubmitAndWait(Draft("192.0.2.99", "spam", "2026-11-30T10:00:00Z"), "key-1");
+  auto conflict =
+      writer_->SubmitAndWait(Draft("192.0.2.99", "spam", "2026-11-30T10:00:00Z"), "key-1");
   ASSERT_FALSE(conflict.ok());
   EXPECT_EQ(conflict.error().code, "idempotency_conflict");
   EXPECT_EQ(GetCase(first.case_id).report_count, 1);

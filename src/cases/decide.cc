@@ -34,8 +34,8 @@ Status Check(const DecisionRequest& request) {
 }
 
 // One mail per distinct reporter address among the case's reports.
-void MailReporters(Transaction& tx, const std::string& kind, int64_t case_id,
-                   int64_t decision_id, Instant now) {
+void MailReporters(Transaction& tx, const std::string& kind, int64_t case_id, int64_t decision_id,
+                   Instant now) {
   std::set<std::string> seen;
   for (const StoredReport& report : tx.ReportsOfCase(case_id)) {
     const std::string& email = report.draft.reporter.email;
@@ -67,11 +67,10 @@ Result<Decision> Decide(Store& store, const DecisionRequest& request, Instant no
     }
     std::optional<CaseStatus> next = StatusAfter(current->status, request.action);
     if (!next) {
-      refusal = Error{"invalid_transition", std::string("a ") + std::string(CaseStatusName(
-                                                current->status)) +
-                                                " case cannot be " +
-                                                std::string(DecisionActionName(request.action)) +
-                                                "ed"};
+      refusal =
+          Error{"invalid_transition",
+                std::string("a ") + std::string(CaseStatusName(current->status)) +
+                    " case cannot be " + std::string(DecisionActionName(request.action)) + "ed"};
       return;
     }
     std::string customer_email;

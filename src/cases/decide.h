@@ -19,7 +19,7 @@ struct DecisionRequest {
   std::string reason;   // reject: a rejection reason; close: an outcome; forward: optional note
   std::string message;  // free text for the reporter (reject, close) or the customer (forward)
   ActorKind actor_kind = ActorKind::kPerson;
-  std::string actor;    // staff email or rule name
+  std::string actor;                                               // staff email or rule name
   std::chrono::seconds customer_deadline{std::chrono::hours(48)};  // forward only
 };
 

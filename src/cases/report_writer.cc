@@ -120,11 +120,12 @@ void ReportWriter::WriteBatch(std::deque<Pending>& batch) {
         }
         if (earlier_sha) {
           if (*earlier_sha != p.row.raw_sha256) {
-            p.early = Result<FiledReport>(Error{
-                "idempotency_conflict", "this Idempotency-Key was used for another report"});
+            p.early = Result<FiledReport>(
+                Error{"idempotency_conflict", "this Idempotency-Key was used for another report"});
           } else {
-            p.early = Result<FiledReport>(FiledReport{
-                earlier_reference, StatusToken(status_key_, earlier_reference), earlier_case, true});
+            p.early = Result<FiledReport>(FiledReport{earlier_reference,
+                                                      StatusToken(status_key_, earlier_reference),
+                                                      earlier_case, true});
           }
           continue;
         }

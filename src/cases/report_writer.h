@@ -43,7 +43,7 @@ struct FiledReport {
   std::string reference;
   std::string status_token;  // the reporter's private key to the status page (StatusToken)
   int64_t case_id = 0;
-  bool replayed = false;     // an earlier report with the same idempotency key was returned
+  bool replayed = false;  // an earlier report with the same idempotency key was returned
 };
 
 // The private token that opens a report's status page: an HMAC of the reference under the

@@ -25,8 +25,8 @@ constexpr std::array<AbuseType, 26> kAbuseTypes = {{
     {"virus", "Virus", "Virus", false, false, "", "OTHER_VIOLATION_TC", true},
     {"animal_welfare", "Animal welfare", "Bien-être animal", true, false, "pharos",
      "ANIMAL_WELFARE", false},
-    {"child_sexual_abuse", "Child sexual abuse material", "Pédocriminalité", false, true,
-     "pharos", "PROTECTION_OF_MINORS", false},
+    {"child_sexual_abuse", "Child sexual abuse material", "Pédocriminalité", false, true, "pharos",
+     "PROTECTION_OF_MINORS", false},
     {"consumer_information", "Consumer information breach",
      "Manquement à l'information des consommateurs", true, false, "", "CONSUMER_INFORMATION",
      false},
@@ -44,10 +44,10 @@ constexpr std::array<AbuseType, 26> kAbuseTypes = {{
      "NEGATIVE_EFFECTS_ON_CIVIC_DISCOURSE_OR_ELECTIONS", false},
     {"non_consensual", "Harassment, non-consensual behaviour",
      "Harcèlement, comportement non consenti", true, false, "pharos", "CYBER_VIOLENCE", false},
-    {"pornography", "Illegal pornographic content", "Contenu pornographique illicite", true,
-     false, "", "PROTECTION_OF_MINORS", false},
-    {"minors_protection", "Endangering minors", "Mise en danger de mineurs", true, false,
-     "pharos", "PROTECTION_OF_MINORS", false},
+    {"pornography", "Illegal pornographic content", "Contenu pornographique illicite", true, false,
+     "", "PROTECTION_OF_MINORS", false},
+    {"minors_protection", "Endangering minors", "Mise en danger de mineurs", true, false, "pharos",
+     "PROTECTION_OF_MINORS", false},
     {"scam", "Scam or fraud", "Escroquerie ou fraude", true, false, "pharos", "SCAMS_AND_FRAUD",
      false},
     {"self_harm", "Self-harm", "Automutilation", true, false, "", "SELF_HARM", false},
@@ -61,7 +61,9 @@ constexpr std::array<AbuseType, 26> kAbuseTypes = {{
 
 }  // namespace
 
-std::span<const AbuseType> AllAbuseTypes() { return kAbuseTypes; }
+std::span<const AbuseType> AllAbuseTypes() {
+  return kAbuseTypes;
+}
 
 const AbuseType* FindAbuseType(std::string_view id) {
   for (const AbuseType& type : kAbuseTypes) {

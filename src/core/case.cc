@@ -24,8 +24,8 @@ constexpr std::array<std::pair<DecisionAction, std::string_view>, 5> kActions = 
 }};
 
 constexpr std::array<std::string_view, 7> kRejectionReasons = {
-    "incomplete", "not_illicit", "not_ours", "duplicate", "offensive", "insufficient_evidence",
-    "other"};
+    "incomplete", "not_illicit",           "not_ours", "duplicate",
+    "offensive",  "insufficient_evidence", "other"};
 
 constexpr std::array<std::string_view, 6> kClosureOutcomes = {
     "remediated", "restricted", "rejected", "not_ours", "duplicate", "no_action"};

@@ -53,23 +53,23 @@ struct Decision {
   int64_t case_id = 0;
   DecisionAction action = DecisionAction::kForward;
   ActorKind actor_kind = ActorKind::kPerson;
-  std::string actor;           // staff email, or the rule's name
+  std::string actor;  // staff email, or the rule's name
   Instant decided_at{};
   CaseStatus status_before = CaseStatus::kNew;
   CaseStatus status_after = CaseStatus::kNew;
-  std::string reason;          // reason code: "not_illicit", "incomplete", ..., or the outcome
-  std::string message;         // the text sent with it (to the reporter or the customer)
+  std::string reason;               // reason code: "not_illicit", "incomplete", ..., or the outcome
+  std::string message;              // the text sent with it (to the reporter or the customer)
   std::optional<Instant> deadline;  // forward: when the customer must have acted
   // DSA statement-of-reasons fields.
-  std::string ground;          // "illegal_content", "incompatible_content" or ""
+  std::string ground;            // "illegal_content", "incompatible_content" or ""
   std::string ground_reference;  // the law or the terms-of-service clause
-  std::string facts;           // decision_facts, without personal data
-  std::string category;        // STATEMENT_CATEGORY_* name without prefix
-  std::string visibility;      // decision_visibility
-  std::string provision;       // decision_provision
+  std::string facts;             // decision_facts, without personal data
+  std::string category;          // STATEMENT_CATEGORY_* name without prefix
+  std::string visibility;        // decision_visibility
+  std::string provision;         // decision_provision
   std::string automated_decision = "NOT_AUTOMATED";  // FULLY, PARTIALLY, NOT_AUTOMATED
   bool automated_detection = false;
-  std::string source_type;     // ARTICLE_16, TRUSTED_FLAGGER, OTHER_NOTIFICATION, VOLUNTARY
+  std::string source_type;  // ARTICLE_16, TRUSTED_FLAGGER, OTHER_NOTIFICATION, VOLUNTARY
 };
 
 // The status a decision leads to, or nullopt when the action is not allowed from `from`.

@@ -16,8 +16,7 @@ std::optional<Enum> FindByName(const std::array<std::pair<Enum, std::string_view
 }
 
 template <typename Enum, size_t N>
-std::string_view NameOf(const std::array<std::pair<Enum, std::string_view>, N>& names,
-                        Enum value) {
+std::string_view NameOf(const std::array<std::pair<Enum, std::string_view>, N>& names, Enum value) {
   for (const auto& [candidate, text] : names) {
     if (candidate == value) return text;
   }
@@ -47,10 +46,16 @@ constexpr std::array<std::pair<AttributionResult, std::string_view>, 4> kAttribu
 
 }  // namespace
 
-std::string_view ChannelName(Channel channel) { return NameOf(kChannels, channel); }
-std::optional<Channel> ParseChannel(std::string_view name) { return FindByName(kChannels, name); }
+std::string_view ChannelName(Channel channel) {
+  return NameOf(kChannels, channel);
+}
+std::optional<Channel> ParseChannel(std::string_view name) {
+  return FindByName(kChannels, name);
+}
 
-std::string_view ReporterKindName(ReporterKind kind) { return NameOf(kReporterKinds, kind); }
+std::string_view ReporterKindName(ReporterKind kind) {
+  return NameOf(kReporterKinds, kind);
+}
 std::optional<ReporterKind> ParseReporterKind(std::string_view name) {
   return FindByName(kReporterKinds, name);
 }

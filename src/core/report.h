@@ -36,16 +36,16 @@ struct Reporter {
 // nothing downstream needs to know which parser did.
 struct ReportDraft {
   Channel channel = Channel::kForm;
-  std::string format;        // "form", "vigie_json", "xarf4", ...
-  std::string raw;           // the submission byte for byte
-  std::string raw_type;      // its media type ("application/json", ...)
+  std::string format;    // "form", "vigie_json", "xarf4", ...
+  std::string raw;       // the submission byte for byte
+  std::string raw_type;  // its media type ("application/json", ...)
   std::vector<Target> targets;
-  ZonedInstant observed;     // when the abuse was seen, with the reporter's zone
-  std::string abuse_type;    // an AbuseType id
+  ZonedInstant observed;   // when the abuse was seen, with the reporter's zone
+  std::string abuse_type;  // an AbuseType id
   Reporter reporter;
   std::string description;
-  bool good_faith = false;   // the reporter ticked the good-faith statement
-  std::string language;      // "en" or "fr": the reporter's language for all mail
+  bool good_faith = false;       // the reporter ticked the good-faith statement
+  std::string language;          // "en" or "fr": the reporter's language for all mail
   std::string source_report_id;  // the sender's own id (XARF report_id), if any
 };
 
@@ -56,9 +56,9 @@ std::optional<AttributionResult> ParseAttributionResult(std::string_view name);
 
 struct Attribution {
   AttributionResult result = AttributionResult::kUnknown;
-  std::string customer_id;   // set when attributed
-  std::string service_id;    // set when attributed
-  std::string matched;       // the inventory resource that matched ("192.0.2.0/24", "example.com")
+  std::string customer_id;  // set when attributed
+  std::string service_id;   // set when attributed
+  std::string matched;      // the inventory resource that matched ("192.0.2.0/24", "example.com")
   std::vector<std::string> candidates;  // service ids in play when ambiguous
 };
 

@@ -14,7 +14,9 @@ struct SodiumInit {
   }
 };
 
-void EnsureSodium() { static SodiumInit init; }
+void EnsureSodium() {
+  static SodiumInit init;
+}
 
 std::string Base64Url(const unsigned char* data, size_t size) {
   std::string out(sodium_base64_ENCODED_LEN(size, sodium_base64_VARIANT_URLSAFE_NO_PADDING), '\0');

@@ -128,9 +128,9 @@ std::optional<std::string> NormalizeHostName(std::string_view host) {
   if (input.empty()) return std::nullopt;
 
   char* ascii = nullptr;
-  int rc = idn2_lookup_u8(reinterpret_cast<const uint8_t*>(input.c_str()),
-                          reinterpret_cast<uint8_t**>(&ascii),
-                          IDN2_NONTRANSITIONAL | IDN2_NFC_INPUT);
+  int rc =
+      idn2_lookup_u8(reinterpret_cast<const uint8_t*>(input.c_str()),
+                     reinterpret_cast<uint8_t**>(&ascii), IDN2_NONTRANSITIONAL | IDN2_NFC_INPUT);
   if (rc != IDN2_OK) {
     // Underscores are legal in DNS names though not in IDNA host names; retry a plain ASCII name.
     bool plain = std::all_of(input.begin(), input.end(), [](char c) {
@@ -162,7 +162,8 @@ std::optional<std::string> NormalizeHostName(std::string_view host) {
   }
   if (labels < 2) return std::nullopt;
   // A name made only of digits and dots is an address typo, not a domain.
-  if (std::all_of(out.begin(), out.end(), [](char c) { return (c >= '0' && c <= '9') || c == '.'; })) {
+  if (std::all_of(out.begin(), out.end(),
+                  [](char c) { return (c >= '0' && c <= '9') || c == '.'; })) {
     return std::nullopt;
   }
   return out;

@@ -44,8 +44,12 @@ std::optional<ZonedInstant> LocalTimeToInstant(std::string_view date, std::strin
                                                LocalTimeProblem* problem = nullptr);
 
 // Seconds since the epoch, for storage.
-inline int64_t ToUnixSeconds(Instant instant) { return instant.time_since_epoch().count(); }
-inline Instant FromUnixSeconds(int64_t seconds) { return Instant(std::chrono::seconds(seconds)); }
+inline int64_t ToUnixSeconds(Instant instant) {
+  return instant.time_since_epoch().count();
+}
+inline Instant FromUnixSeconds(int64_t seconds) {
+  return Instant(std::chrono::seconds(seconds));
+}
 
 // The current instant from the system clock, truncated to seconds.
 Instant Now();

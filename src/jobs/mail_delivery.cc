@@ -25,8 +25,7 @@ std::chrono::seconds BackOff(int attempts) {
 }  // namespace
 
 MailDelivery::MailDelivery(Store& store, const mail::MailTemplates& templates,
-                           std::unique_ptr<mail::Transport> transport,
-                           MailDeliveryOptions options)
+                           std::unique_ptr<mail::Transport> transport, MailDeliveryOptions options)
     : store_(store),
       templates_(templates),
       transport_(std::move(transport)),
@@ -41,7 +40,9 @@ MailDelivery::~MailDelivery() {
   if (thread_.joinable()) thread_.join();
 }
 
-void MailDelivery::Start() { thread_ = std::thread([this] { Loop(); }); }
+void MailDelivery::Start() {
+  thread_ = std::thread([this] { Loop(); });
+}
 
 void MailDelivery::Poke() {
   {
@@ -105,16 +106,15 @@ int MailDelivery::RunOnce(Instant now) {
     if (report) {
       context.reference = report->reference;
       context.abuse_type = report->draft.abuse_type;
-      context.status_url = options_.public_url + "/status/" + report->reference + "?token=" +
-                           StatusToken(options_.status_key, report->reference);
+      context.status_url = options_.public_url + "/status/" + report->reference +
+                           "?token=" + StatusToken(options_.status_key, report->reference);
     }
     if (owning_case) {
       context.case_id = std::to_string(owning_case->id);
       if (context.abuse_type.empty()) context.abuse_type = owning_case->abuse_type;
       context.deadline = owning_case->deadline;
-      // TODO: the customer portal does not exist yet; notices link to the public site and the
-      // customer answers by replying to the notice.
-      context.portal_url = options_.public_url + "/";
+      // TODO: there is no customer portal yet: the notice asks the customer to reply by mail,
+      // and context.portal_url stays empty until the portal gives each case a page.
     }
     if (decision) {
       context.reason = decision->reason;

@@ -308,7 +308,6 @@ Status CheckContext(std::string_view kind, const MailContext& context) {
     if (context.targets.empty()) return Missing("targets", kind);
     if (!context.abuse_time) return Missing("abuse_time", kind);
     if (!context.deadline) return Missing("deadline", kind);
-    if (context.portal_url.empty()) return Missing("portal_url", kind);
   }
 
   const std::array<std::pair<std::string_view, const std::string*>, 3> links = {{
@@ -345,6 +344,7 @@ Result<Data> BuildData(std::string_view kind, std::string_view language, const M
   data.set("status_url", context.status_url);
   data.set("has_status_url", !context.status_url.empty());
   data.set("portal_url", context.portal_url);
+  data.set("has_portal_url", !context.portal_url.empty());
   data.set("contest_url", context.contest_url);
   data.set("has_contest_url", !context.contest_url.empty());
   data.set("automated", context.automated);
@@ -364,9 +364,13 @@ Result<Data> BuildData(std::string_view kind, std::string_view language, const M
   if (kind == kRejection) {
     std::optional<std::string_view> reason = RejectionReasonText(context.reason, language);
     if (!reason) return Error{"unknown_reason", fmt::format("no reason {}", context.reason)};
-    std::string message = NormalizeLines(context.staff_message);
     data.set("reason", context.reason);
     data.set("reason_text", sentence(*reason));
+  }
+  {
+    // What the team wrote with its decision: the reason of a rejection, instructions with a
+    // notice, a word on the outcome of a closure.
+    std::string message = NormalizeLines(context.staff_message);
     data.set("staff_message", message);
     data.set("staff_message_quoted", Quote(message));
     data.set("has_staff_message", !message.empty());

@@ -171,6 +171,32 @@ TEST(MailTemplates, NoticeShowsTargetsTimesAndDeadline) {
   EXPECT_TRUE(Contains(message.text, "https://portal.provider.example/abuse/C-2026-0007"));
 }
 
+TEST(MailTemplates, NoticeWithoutPortalAsksForAReplyByMail) {
+  for (std::string_view language : {"en", "fr"}) {
+    SCOPED_TRACE(language);
+    MailContext context = FullContext();
+    context.portal_url.clear();
+    context.contest_url.clear();
+    Message message = RenderOrDie(kNotice, language, context);
+    EXPECT_FALSE(Contains(message.text, "portal.provider.example"));
+    EXPECT_TRUE(Contains(message.text, language == "en" ? "by replying to this" : "en répondant"));
+    EXPECT_TRUE(Contains(message.html, language == "en" ? "by replying to this" : "en répondant"));
+  }
+}
+
+TEST(MailTemplates, NoticeAndClosureCarryTheTeamsMessage) {
+  for (std::string_view kind : {kNotice, kClosure}) {
+    for (std::string_view language : {"en", "fr"}) {
+      SCOPED_TRACE(std::string(kind) + " " + std::string(language));
+      MailContext context = FullContext();
+      context.staff_message = "Please remove /login by Friday.";
+      Message message = RenderOrDie(kind, language, context);
+      EXPECT_TRUE(Contains(message.text, "> Please remove /login by Friday."));
+      EXPECT_TRUE(Contains(message.html, "Please remove /login by Friday."));
+    }
+  }
+}
+
 TEST(MailTemplates, AbuseTypeLabelFollowsTheLanguage) {
   EXPECT_TRUE(Contains(RenderOrDie(kAcknowledgement, "fr", FullContext()).text,
                        std::string(FindAbuseType("phishing")->label_fr)));

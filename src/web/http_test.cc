@@ -31,9 +31,9 @@ TEST(Http, ReadsCookiesAndQuery) {
 TEST(Http, RecognisesValidAndInvalidUtf8) {
   EXPECT_TRUE(IsValidUtf8("héllo ✓ 𝄞"));
   EXPECT_FALSE(IsValidUtf8("\xff"));
-  EXPECT_FALSE(IsValidUtf8("\xc0\xaf"));        // overlong
-  EXPECT_FALSE(IsValidUtf8("\xed\xa0\x80"));    // surrogate
-  EXPECT_FALSE(IsValidUtf8("\xe2\x82"));        // truncated
+  EXPECT_FALSE(IsValidUtf8("\xc0\xaf"));      // overlong
+  EXPECT_FALSE(IsValidUtf8("\xed\xa0\x80"));  // surrogate
+  EXPECT_FALSE(IsValidUtf8("\xe2\x82"));      // truncated
 }
 
 TEST(Http, PercentEncodesReservedBytes) {

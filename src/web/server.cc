@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <array>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -13,7 +14,6 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <array>
 #include <thread>
 #include <vector>
 
@@ -199,8 +199,8 @@ class BeastServer final : public Server {
     std::array<char, 16384> sink;
     size_t drained = 0;
     while (drained < (64u << 20)) {
-      auto [error, bytes] = co_await stream.async_read_some(asio::buffer(sink),
-                                                            asio::as_tuple(asio::use_awaitable));
+      auto [error, bytes] =
+          co_await stream.async_read_some(asio::buffer(sink), asio::as_tuple(asio::use_awaitable));
       if (error) break;
       drained += bytes;
     }

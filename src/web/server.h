@@ -16,9 +16,9 @@ namespace vigie::web {
 
 struct ServerOptions {
   std::string host = "127.0.0.1";
-  uint16_t port = 8080;           // 0: pick a free port
+  uint16_t port = 8080;  // 0: pick a free port
   int io_threads = 2;
-  int blocking_threads = 8;       // for handlers that wait on the database
+  int blocking_threads = 8;         // for handlers that wait on the database
   size_t max_body_bytes = 1 << 20;  // larger bodies get 413 without being read
   int idle_timeout_seconds = 30;
 };

@@ -46,7 +46,9 @@ void SecureHeaders(Response& response) {
   response.Set("Referrer-Policy", "no-referrer");
 }
 
-std::string Serialize(const json::value& value) { return json::serialize(value); }
+std::string Serialize(const json::value& value) {
+  return json::serialize(value);
+}
 
 Response JsonResponse(int status, const json::value& value) {
   Response response = Response::Json(status, Serialize(value));
@@ -81,8 +83,8 @@ std::string PickLanguage(const Request& request) {
 
 std::string CookieHeader(std::string_view name, std::string_view value, bool secure,
                          std::string_view extra = "") {
-  std::string cookie = std::string(name) + "=" + std::string(value) +
-                       "; Path=/; HttpOnly; SameSite=Strict";
+  std::string cookie =
+      std::string(name) + "=" + std::string(value) + "; Path=/; HttpOnly; SameSite=Strict";
   if (secure) cookie += "; Secure";
   if (!extra.empty()) cookie += "; " + std::string(extra);
   return cookie;
@@ -96,7 +98,9 @@ std::optional<int64_t> ParseId(std::string_view text) {
   return value;
 }
 
-std::string FormatTime(Instant instant, int offset = 0) { return FormatRfc3339(instant, offset); }
+std::string FormatTime(Instant instant, int offset = 0) {
+  return FormatRfc3339(instant, offset);
+}
 
 // "2026-03-01 14:05 (UTC+01:00, Europe/Paris)": how a person reads an abuse time.
 std::string HumanTime(const ZonedInstant& at) {
@@ -180,12 +184,11 @@ json::object ReportJsonForStaff(const StoredReport& report) {
       {"observed_at", FormatTime(d.observed.instant, d.observed.offset_minutes)},
       {"observed_zone", d.observed.zone},
       {"targets", TargetsJson(report)},
-      {"reporter",
-       json::object{{"kind", ReporterKindName(d.reporter.kind)},
-                    {"name", d.reporter.name},
-                    {"legal_form", d.reporter.legal_form},
-                    {"email", d.reporter.email},
-                    {"share_email", d.reporter.share_email}}},
+      {"reporter", json::object{{"kind", ReporterKindName(d.reporter.kind)},
+                                {"name", d.reporter.name},
+                                {"legal_form", d.reporter.legal_form},
+                                {"email", d.reporter.email},
+                                {"share_email", d.reporter.share_email}}},
       {"description", d.description},
       {"good_faith", d.good_faith},
       {"language", d.language},
@@ -254,8 +257,8 @@ struct Site::Impl {
   Impl(SiteOptions o, Store& s, ReportWriter& w, std::shared_ptr<const PageRenderer> p)
       : options(std::move(o)), store(s), writer(w), pages(std::move(p)) {
     std::string fresh = RandomToken(32);
-    Status status = store.Write(
-        [&](Transaction& tx) { csrf_key = tx.GetOrCreateSecret("csrf_key", fresh); });
+    Status status =
+        store.Write([&](Transaction& tx) { csrf_key = tx.GetOrCreateSecret("csrf_key", fresh); });
     if (!status.ok()) csrf_key = fresh;  // forms still work on this node until restart
     for (const auto& zone : date::get_tzdb().zones) zones.emplace_back(zone.name());
   }
@@ -273,8 +276,7 @@ struct Site::Impl {
     });
   }
 
-  Response Page(int status, std::string_view page, const std::string& language,
-                json::object view) {
+  Response Page(int status, std::string_view page, const std::string& language, json::object view) {
     Response response = Response::Html(status, pages->Render(page, language, std::move(view)));
     SecureHeaders(response);
     return response;
@@ -286,8 +288,8 @@ struct Site::Impl {
     if (cookie.size() < 20) {
       cookie = RandomToken(24);
       if (set_cookie_on) {
-        set_cookie_on->headers.emplace_back("Set-Cookie",
-                                            CookieHeader(kCsrfCookie, cookie, options.secure_cookies));
+        set_cookie_on->headers.emplace_back(
+            "Set-Cookie", CookieHeader(kCsrfCookie, cookie, options.secure_cookies));
       }
     }
     return HmacSha256(csrf_key, cookie);
@@ -342,9 +344,9 @@ struct Site::Impl {
     view["language"] = language;
     view["other_lang"] = language == "fr" ? "en" : "fr";
     json::object field_values;
-    for (const char* name : {"targets", "abuse_date", "abuse_time", "first_name", "last_name",
-                             "legal_form", "company_name", "authority_name", "email",
-                             "description"}) {
+    for (const char* name :
+         {"targets", "abuse_date", "abuse_time", "first_name", "last_name", "legal_form",
+          "company_name", "authority_name", "email", "description"}) {
       field_values[name] = value_of(name);
     }
     view["values"] = std::move(field_values);
@@ -407,8 +409,8 @@ struct Site::Impl {
     for (auto& header : cookies.headers) response.headers.push_back(header);
     if (!request.Query("lang").empty()) {
       response.headers.emplace_back(
-          "Set-Cookie", CookieHeader(kLanguageCookie, language, options.secure_cookies,
-                                     "Max-Age=31536000"));
+          "Set-Cookie",
+          CookieHeader(kLanguageCookie, language, options.secure_cookies, "Max-Age=31536000"));
     }
     return response;
   }
@@ -438,19 +440,19 @@ struct Site::Impl {
       respond(Page(422, "form", language, FormView(language, csrf, fields, result.errors)));
       return;
     }
-    writer.Submit(std::move(*result.draft), "",
-                  [this, respond, language](Result<FiledReport> filed) {
-                    if (!filed.ok()) {
-                      spdlog::error("event=report_not_stored channel=form error=\"{}\"",
-                                    filed.error().message);
-                      respond(Unavailable(language));
-                      return;
-                    }
-                    spdlog::info("event=report_accepted channel=form reference={} case={}",
-                                 filed->reference, filed->case_id);
-                    respond(Response::Redirect("/status/" + filed->reference + "?token=" +
-                                               PercentEncode(filed->status_token) + "&new=1"));
-                  });
+    writer.Submit(
+        std::move(*result.draft), "", [this, respond, language](Result<FiledReport> filed) {
+          if (!filed.ok()) {
+            spdlog::error("event=report_not_stored channel=form error=\"{}\"",
+                          filed.error().message);
+            respond(Unavailable(language));
+            return;
+          }
+          spdlog::info("event=report_accepted channel=form reference={} case={}", filed->reference,
+                       filed->case_id);
+          respond(Response::Redirect("/status/" + filed->reference +
+                                     "?token=" + PercentEncode(filed->status_token) + "&new=1"));
+        });
   }
 
   Response StatusPage(const Request& request) {
@@ -476,7 +478,8 @@ struct Site::Impl {
 
     const AbuseType* type = FindAbuseType(report->draft.abuse_type);
     json::array targets;
-    for (const Target& target : report->draft.targets) targets.push_back(json::value(target.display));
+    for (const Target& target : report->draft.targets)
+      targets.push_back(json::value(target.display));
     std::string state = ReporterStatus(*owning_case);
     json::object view{
         {"reference", report->reference},
@@ -538,27 +541,25 @@ struct Site::Impl {
       respond(JsonResponse(422, json::object{{"errors", std::move(errors)}}));
       return;
     }
-    writer.Submit(
-        std::move(*result.draft), key, [this, respond](Result<FiledReport> filed) {
-          if (!filed.ok()) {
-            if (filed.error().code == "idempotency_conflict") {
-              respond(JsonError(409, "Idempotency-Key", filed.error().message));
-              return;
-            }
-            spdlog::error("event=report_not_stored channel=api error=\"{}\"",
-                          filed.error().message);
-            Response response = JsonError(503, "body", "the report could not be stored; retry");
-            response.Set("Retry-After", "5");
-            respond(std::move(response));
-            return;
-          }
-          spdlog::info("event=report_accepted channel=api reference={} case={} replay={}",
-                       filed->reference, filed->case_id, filed->replayed);
-          json::object body{{"reference", filed->reference},
-                            {"status_url", StatusUrl(filed->reference, filed->status_token)}};
-          if (filed->replayed) body["replayed"] = true;
-          respond(JsonResponse(filed->replayed ? 200 : 201, body));
-        });
+    writer.Submit(std::move(*result.draft), key, [this, respond](Result<FiledReport> filed) {
+      if (!filed.ok()) {
+        if (filed.error().code == "idempotency_conflict") {
+          respond(JsonError(409, "Idempotency-Key", filed.error().message));
+          return;
+        }
+        spdlog::error("event=report_not_stored channel=api error=\"{}\"", filed.error().message);
+        Response response = JsonError(503, "body", "the report could not be stored; retry");
+        response.Set("Retry-After", "5");
+        respond(std::move(response));
+        return;
+      }
+      spdlog::info("event=report_accepted channel=api reference={} case={} replay={}",
+                   filed->reference, filed->case_id, filed->replayed);
+      json::object body{{"reference", filed->reference},
+                        {"status_url", StatusUrl(filed->reference, filed->status_token)}};
+      if (filed->replayed) body["replayed"] = true;
+      respond(JsonResponse(filed->replayed ? 200 : 201, body));
+    });
   }
 
   Response ApiReportStatus(const Request& request) {
@@ -579,11 +580,13 @@ struct Site::Impl {
       }
     });
     if (!status.ok()) return JsonError(503, "", "the store is unavailable; retry");
-    if (!report || !owning_case) return JsonError(404, "reference", "no such report, or wrong token");
+    if (!report || !owning_case)
+      return JsonError(404, "reference", "no such report, or wrong token");
     json::array events;
     for (const Decision& d : decisions) {
       if (d.action == DecisionAction::kForward) {
-        events.push_back(json::object{{"action", "forward"}, {"decided_at", FormatTime(d.decided_at)}});
+        events.push_back(
+            json::object{{"action", "forward"}, {"decided_at", FormatTime(d.decided_at)}});
       } else if (d.action == DecisionAction::kReject || d.action == DecisionAction::kClose) {
         events.push_back(json::object{{"action", DecisionActionName(d.action)},
                                       {"decided_at", FormatTime(d.decided_at)},
@@ -736,9 +739,11 @@ struct Site::Impl {
     if (sort == "oldest") filter.order = CaseFilter::Order::kOldest;
     if (sort == "reports") filter.order = CaseFilter::Order::kMostReports;
     std::string limit = request.Query("limit");
-    if (auto parsed = ParseId(limit)) filter.limit = static_cast<int>(std::min<int64_t>(*parsed, 500));
+    if (auto parsed = ParseId(limit))
+      filter.limit = static_cast<int>(std::min<int64_t>(*parsed, 500));
     std::string offset = request.Query("offset");
-    if (auto parsed = ParseId(offset)) filter.offset = static_cast<int>(std::min<int64_t>(*parsed, 1000000));
+    if (auto parsed = ParseId(offset))
+      filter.offset = static_cast<int>(std::min<int64_t>(*parsed, 1000000));
     return filter;
   }
 
@@ -768,12 +773,14 @@ struct Site::Impl {
       rows.push_back(json::object{
           {"id", c.id},
           {"status", CaseStatusName(c.status)},
-          {"status_label", pages->Text(language, "case.status." + std::string(CaseStatusName(c.status)))},
+          {"status_label",
+           pages->Text(language, "case.status." + std::string(CaseStatusName(c.status)))},
           {"type", TypeLabel(c.abuse_type, language)},
           {"customer_id", c.customer_id},
           {"service_id", c.service_id},
           {"subject", c.subject},
-          {"attribution", pages->Text(language, "attribution." + std::string(AttributionResultName(c.attribution)))},
+          {"attribution", pages->Text(language, "attribution." + std::string(AttributionResultName(
+                                                                     c.attribution)))},
           {"report_count", c.report_count},
           {"last_seen", FormatTime(c.last_seen)},
           {"age", age_hours < 48 ? std::to_string(age_hours) + " h"
@@ -783,9 +790,10 @@ struct Site::Impl {
     json::array statuses;
     std::string chosen_status = request.Query("status");
     for (const char* name : {"new", "triage", "forwarded", "rejected", "restricted", "closed"}) {
-      statuses.push_back(json::object{{"id", name},
-                                      {"label", pages->Text(language, std::string("case.status.") + name)},
-                                      {"selected", chosen_status == name}});
+      statuses.push_back(
+          json::object{{"id", name},
+                       {"label", pages->Text(language, std::string("case.status.") + name)},
+                       {"selected", chosen_status == name}});
     }
     json::array types;
     std::string chosen_type = request.Query("abuse_type");
@@ -851,7 +859,9 @@ struct Site::Impl {
             {"display", t.target.display},
             {"canonical", t.target.canonical},
             {"kind", TargetKindName(t.target.kind)},
-            {"attribution", pages->Text(language, "attribution." + std::string(AttributionResultName(t.attribution.result)))},
+            {"attribution",
+             pages->Text(language, "attribution." +
+                                       std::string(AttributionResultName(t.attribution.result)))},
             {"customer_id", t.attribution.customer_id},
             {"service_id", t.attribution.service_id},
             {"matched", t.attribution.matched},
@@ -867,8 +877,11 @@ struct Site::Impl {
           {"observed", HumanTime(d.observed)},
           {"channel", ChannelName(d.channel)},
           {"format", d.format},
-          {"reporter_kind", pages->Text(language, "reporter_kind." + std::string(ReporterKindName(d.reporter.kind)))},
-          {"reporter_name", d.reporter.legal_form.empty() ? d.reporter.name : d.reporter.legal_form + " " + d.reporter.name},
+          {"reporter_kind", pages->Text(language, "reporter_kind." + std::string(ReporterKindName(
+                                                                         d.reporter.kind)))},
+          {"reporter_name", d.reporter.legal_form.empty()
+                                ? d.reporter.name
+                                : d.reporter.legal_form + " " + d.reporter.name},
           {"reporter_email", d.reporter.email},
           {"share_email", d.reporter.share_email},
           {"description", d.description},
@@ -881,7 +894,8 @@ struct Site::Impl {
     }
     json::array timeline;
     for (const Decision& d : decisions) {
-      std::string reason_key = d.action == DecisionAction::kClose ? "outcome." + d.reason : "reason." + d.reason;
+      std::string reason_key =
+          d.action == DecisionAction::kClose ? "outcome." + d.reason : "reason." + d.reason;
       timeline.push_back(json::object{
           {"when", FormatTime(d.decided_at)},
           {"action", pages->Text(language, "action." + std::string(DecisionActionName(d.action)))},
@@ -897,10 +911,13 @@ struct Site::Impl {
     json::array reasons, outcomes;
     for (const char* code : {"incomplete", "not_illicit", "not_ours", "duplicate", "offensive",
                              "insufficient_evidence", "other"}) {
-      reasons.push_back(json::object{{"id", code}, {"label", pages->Text(language, std::string("reason.") + code)}});
+      reasons.push_back(json::object{
+          {"id", code}, {"label", pages->Text(language, std::string("reason.") + code)}});
     }
-    for (const char* code : {"remediated", "restricted", "rejected", "not_ours", "duplicate", "no_action"}) {
-      outcomes.push_back(json::object{{"id", code}, {"label", pages->Text(language, std::string("outcome.") + code)}});
+    for (const char* code :
+         {"remediated", "restricted", "rejected", "not_ours", "duplicate", "no_action"}) {
+      outcomes.push_back(json::object{
+          {"id", code}, {"label", pages->Text(language, std::string("outcome.") + code)}});
     }
     json::object view{
         {"desk", true},
@@ -908,8 +925,10 @@ struct Site::Impl {
         {"csrf", CsrfToken(request, nullptr)},
         {"case", CaseJson(*value)},
         {"type", TypeLabel(value->abuse_type, language)},
-        {"status_label", pages->Text(language, "case.status." + std::string(CaseStatusName(value->status)))},
-        {"attribution", pages->Text(language, "attribution." + std::string(AttributionResultName(value->attribution)))},
+        {"status_label",
+         pages->Text(language, "case.status." + std::string(CaseStatusName(value->status)))},
+        {"attribution", pages->Text(language, "attribution." + std::string(AttributionResultName(
+                                                                   value->attribution)))},
         {"customer_email", customer_email},
         {"reports", std::move(report_views)},
         {"reports_hidden", reports.size() > kReportsShown
@@ -919,13 +938,14 @@ struct Site::Impl {
         {"has_timeline", !decisions.empty()},
         {"reasons", std::move(reasons)},
         {"outcomes", std::move(outcomes)},
-        {"can_forward", StatusAfter(value->status, DecisionAction::kForward).has_value() && !customer_email.empty()},
+        {"can_forward", StatusAfter(value->status, DecisionAction::kForward).has_value() &&
+                            !customer_email.empty()},
         {"can_reject", StatusAfter(value->status, DecisionAction::kReject).has_value()},
         {"can_close", StatusAfter(value->status, DecisionAction::kClose).has_value()},
-        {"can_decide",
-         (StatusAfter(value->status, DecisionAction::kForward).has_value() && !customer_email.empty()) ||
-             StatusAfter(value->status, DecisionAction::kReject).has_value() ||
-             StatusAfter(value->status, DecisionAction::kClose).has_value()},
+        {"can_decide", (StatusAfter(value->status, DecisionAction::kForward).has_value() &&
+                        !customer_email.empty()) ||
+                           StatusAfter(value->status, DecisionAction::kReject).has_value() ||
+                           StatusAfter(value->status, DecisionAction::kClose).has_value()},
         {"error", error},
         {"default_deadline_hours", static_cast<int64_t>(options.customer_deadline.count())},
     };
@@ -992,8 +1012,7 @@ struct Site::Impl {
     Response response{200, {}, report->draft.raw};
     // Never rendered by the browser: the original is hostile input.
     response.Set("Content-Type", "application/octet-stream");
-    response.Set("Content-Disposition",
-                 "attachment; filename=\"" + report->reference + ".raw\"");
+    response.Set("Content-Disposition", "attachment; filename=\"" + report->reference + ".raw\"");
     SecureHeaders(response);
     response.Set("Cache-Control", "no-store");
     return response;
@@ -1052,18 +1071,23 @@ struct Site::Impl {
     };
     std::string action, reason, message;
     json::array errors;
-    if (!text("action", &action)) errors.push_back(json::object{{"field", "action"}, {"message", "must be a string"}});
-    if (!text("reason", &reason)) errors.push_back(json::object{{"field", "reason"}, {"message", "must be a string"}});
-    if (!text("message", &message)) errors.push_back(json::object{{"field", "message"}, {"message", "must be a string"}});
+    if (!text("action", &action))
+      errors.push_back(json::object{{"field", "action"}, {"message", "must be a string"}});
+    if (!text("reason", &reason))
+      errors.push_back(json::object{{"field", "reason"}, {"message", "must be a string"}});
+    if (!text("message", &message))
+      errors.push_back(json::object{{"field", "message"}, {"message", "must be a string"}});
     auto parsed = ParseDecisionAction(action);
     if (!parsed || *parsed == DecisionAction::kRestrict || *parsed == DecisionAction::kReopen) {
-      errors.push_back(json::object{{"field", "action"}, {"message", "must be forward, reject or close"}});
+      errors.push_back(
+          json::object{{"field", "action"}, {"message", "must be forward, reject or close"}});
     }
     std::chrono::hours deadline = options.customer_deadline;
     if (auto it = object.find("deadline_hours"); it != object.end() && !it->value().is_null()) {
       if (!it->value().is_int64() || it->value().get_int64() < 1 || it->value().get_int64() > 720) {
-        errors.push_back(json::object{{"field", "deadline_hours"},
-                                      {"message", "must be a whole number of hours from 1 to 720"}});
+        errors.push_back(
+            json::object{{"field", "deadline_hours"},
+                         {"message", "must be a whole number of hours from 1 to 720"}});
       } else {
         deadline = std::chrono::hours(it->value().get_int64());
       }
@@ -1251,13 +1275,16 @@ Site::Site(SiteOptions options, Store& store, ReportWriter& writer,
 
 Site::~Site() = default;
 
-void Site::Attach(Server& server) { impl_->server = &server; }
+void Site::Attach(Server& server) {
+  impl_->server = &server;
+}
 
 void Site::Handle(Request request, Respond respond) {
   // Every answer, pages, API, redirects and errors alike, carries the security headers.
   Respond secured = [respond = std::move(respond)](Response response) {
     bool has_policy = false;
-    for (const auto& [name, value] : response.headers) has_policy |= name == "Content-Security-Policy";
+    for (const auto& [name, value] : response.headers)
+      has_policy |= name == "Content-Security-Policy";
     if (!has_policy) SecureHeaders(response);
     respond(std::move(response));
   };

@@ -20,9 +20,9 @@ class PageRenderer;
 class Server;
 
 struct SiteOptions {
-  std::string public_url;       // "http://127.0.0.1:8080": base of links in pages and mail
+  std::string public_url;            // "http://127.0.0.1:8080": base of links in pages and mail
   std::filesystem::path static_dir;  // css and the OpenAPI document
-  bool secure_cookies = false;  // set Secure on cookies (when served over HTTPS)
+  bool secure_cookies = false;       // set Secure on cookies (when served over HTTPS)
   std::chrono::seconds max_report_age{std::chrono::hours(24 * 365)};
   std::chrono::hours customer_deadline{48};
 };
