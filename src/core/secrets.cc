@@ -37,8 +37,12 @@ std::string RandomToken(size_t bytes) {
 std::string NewReference() {
   EnsureSodium();
   static constexpr char kAlphabet[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+  // One read of the generator for the ten characters; 32 divides 256, so taking each byte
+  // modulo 32 keeps every character equally likely.
+  unsigned char random[10];
+  randombytes_buf(random, sizeof random);
   std::string reference = "VG-";
-  for (int i = 0; i < 10; ++i) reference += kAlphabet[randombytes_uniform(32)];
+  for (unsigned char byte : random) reference += kAlphabet[byte % 32];
   return reference;
 }
 

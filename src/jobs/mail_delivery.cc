@@ -22,6 +22,14 @@ std::chrono::seconds BackOff(int attempts) {
                                         std::chrono::hours(2));
 }
 
+// Mails claimed at once, and how long the claim keeps other delivery loops away from them.
+// A slow SMTP server (30 s time-out per mail) cannot outlast the lease: the loop stops sending
+// after a third of it.
+// TODO: the mails left over then wait for their lease to expire; release them at once instead
+// (a store call that clears the lease without counting an attempt).
+constexpr int kBatch = 50;
+constexpr auto kLease = std::chrono::minutes(30);
+
 }  // namespace
 
 MailDelivery::MailDelivery(Store& store, const mail::MailTemplates& templates,
@@ -73,16 +81,23 @@ void MailDelivery::Loop() {
 
 int MailDelivery::RunOnce(Instant now) {
   std::vector<OutboxMail> due;
-  Status claimed = store_.Write([&](Transaction& tx) {
-    due = tx.ClaimDueMail(now, 20, options_.owner, now + std::chrono::minutes(5));
-  });
+  Status claimed = store_.Write(
+      [&](Transaction& tx) { due = tx.ClaimDueMail(now, kBatch, options_.owner, now + kLease); });
   if (!claimed.ok()) {
     spdlog::warn("event=outbox_unavailable error=\"{}\"", claimed.error().message);
     return 0;
   }
 
+  auto started = std::chrono::steady_clock::now();
+  struct Outcome {
+    const OutboxMail* mail;
+    Status result;
+  };
+  std::vector<Outcome> outcomes;
   int sent = 0;
   for (const OutboxMail& mail : due) {
+    // Stay well inside the lease: past it, another loop may claim the same mails.
+    if (std::chrono::steady_clock::now() - started > kLease / 3) break;
     // Everything the message says is read fresh from the store.
     mail::MailContext context;
     context.from = options_.from;
@@ -101,7 +116,7 @@ int MailDelivery::RunOnce(Instant now) {
     });
     if (!read.ok()) {
       spdlog::warn("event=outbox_unavailable error=\"{}\"", read.error().message);
-      return sent;
+      break;
     }
     if (report) {
       context.reference = report->reference;
@@ -152,18 +167,7 @@ int MailDelivery::RunOnce(Instant now) {
 
     Status result = composed.ok() ? transport_->Send(options_.from, mail.recipient, *composed)
                                   : Status(composed.error());
-    Status recorded = store_.Write([&](Transaction& tx) {
-      if (result.ok()) {
-        tx.MarkMailSent(mail.id, Now());
-        return;
-      }
-      // Only a temporary failure is worth another attempt: a refused recipient or a mail that
-      // cannot be rendered will fail the same way again.
-      bool permanent =
-          result.error().code != "temporary" || mail.attempts + 1 >= options_.max_attempts;
-      tx.MarkMailFailed(mail.id, result.error().code + ": " + result.error().message,
-                        now + BackOff(mail.attempts), permanent);
-    });
+    outcomes.push_back(Outcome{&mail, result});
     if (result.ok()) {
       ++sent;
       spdlog::info("event=mail_sent outbox_id={} kind={}", mail.id, mail.kind);
@@ -176,9 +180,28 @@ int MailDelivery::RunOnce(Instant now) {
                       mail.id, mail.kind, result.error().code, result.error().message);
       }
     }
-    if (!recorded.ok()) {
-      spdlog::error("event=outbox_unavailable error=\"{}\"", recorded.error().message);
+  }
+
+  // One transaction records the whole batch. Until it commits, the lease keeps other loops
+  // away; if it never commits, the mails are sent again when the lease expires, under the
+  // same Message-ID, so the receiving side can drop the duplicate.
+  Status recorded = store_.Write([&](Transaction& tx) {
+    for (const Outcome& outcome : outcomes) {
+      const OutboxMail& mail = *outcome.mail;
+      if (outcome.result.ok()) {
+        tx.MarkMailSent(mail.id, Now());
+        continue;
+      }
+      // Only a temporary failure is worth another attempt: a refused recipient or a mail that
+      // cannot be rendered will fail the same way again.
+      const Error& error = outcome.result.error();
+      bool permanent = error.code != "temporary" || mail.attempts + 1 >= options_.max_attempts;
+      tx.MarkMailFailed(mail.id, error.code + ": " + error.message, now + BackOff(mail.attempts),
+                        permanent);
     }
+  });
+  if (!recorded.ok()) {
+    spdlog::error("event=outbox_unavailable error=\"{}\"", recorded.error().message);
   }
   return sent;
 }
