@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "attribution/inventory.h"
+#include "store/backends.h"
 #include "store/sqlite_schema.h"
 #include "store/store.h"
 
@@ -365,7 +366,8 @@ class SqliteTransaction final : public Transaction {
   }
 
   std::optional<Case> GetCase(int64_t case_id) override {
-    static const std::string sql = std::string("SELECT ") + kCaseColumns + " FROM cases WHERE id = ?1";
+    static const std::string sql =
+        std::string("SELECT ") + kCaseColumns + " FROM cases WHERE id = ?1";
     auto query = c_.Prepare(sql.c_str());
     query.Bind(1, case_id);
     if (!query.Step()) return std::nullopt;
@@ -547,8 +549,8 @@ class SqliteTransaction final : public Transaction {
   }
 
   std::optional<User> FindUserByEmail(const std::string& email) override {
-    auto query = c_.Prepare(
-        "SELECT id, email, role, password_hash, disabled FROM users WHERE email = ?1");
+    auto query =
+        c_.Prepare("SELECT id, email, role, password_hash, disabled FROM users WHERE email = ?1");
     query.Bind(1, email);
     return ReadUser(query);
   }
@@ -743,8 +745,9 @@ class SqliteTransaction final : public Transaction {
   }
 
   std::string GetOrCreateSecret(const std::string& name, const std::string& fresh) override {
-    auto insert = c_.Prepare("INSERT INTO secrets (name, value) VALUES (?1, ?2) "
-                             "ON CONFLICT (name) DO NOTHING");
+    auto insert = c_.Prepare(
+        "INSERT INTO secrets (name, value) VALUES (?1, ?2) "
+        "ON CONFLICT (name) DO NOTHING");
     insert.Bind(1, name).Bind(2, fresh);
     insert.Run();
     auto query = c_.Prepare("SELECT value FROM secrets WHERE name = ?1");
@@ -923,8 +926,8 @@ class SqliteStore final : public Store {
         }
         if (!applied) {
           writer_->Exec(std::string(sqlite_schema::kMigrations[i]).c_str());
-          auto record =
-              writer_->Prepare("INSERT INTO schema_migrations (version, applied_at) VALUES (?1, ?2)");
+          auto record = writer_->Prepare(
+              "INSERT INTO schema_migrations (version, applied_at) VALUES (?1, ?2)");
           record.Bind(1, version).Bind(2, Now());
           record.Run();
         }
@@ -964,27 +967,11 @@ class SqliteStore final : public Store {
 
 }  // namespace
 
-std::string_view RoleName(Role role) { return role == Role::kAdmin ? "admin" : "agent"; }
-
-std::optional<Role> ParseRole(std::string_view name) {
-  if (name == "admin") return Role::kAdmin;
-  if (name == "agent") return Role::kAgent;
-  return std::nullopt;
-}
-
-Result<std::unique_ptr<Store>> OpenStore(const StoreOptions& options) {
-  std::string database = options.database;
-  if (database.rfind("postgres://", 0) == 0 || database.rfind("postgresql://", 0) == 0) {
-    // TODO: PostgreSQL support (issue 4): a libpq implementation of Store with its own
-    // migrations. Until then a postgresql:// URL is refused at start rather than ignored.
-    return Error{"unsupported", "PostgreSQL is not supported yet; use a SQLite file"};
-  }
-  if (database.rfind("sqlite:", 0) == 0) database = database.substr(7);
-  if (database.empty()) return Error{"config", "no database path given"};
+Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path, int readers) {
   try {
-    std::filesystem::path parent = std::filesystem::path(database).parent_path();
+    std::filesystem::path parent = std::filesystem::path(path).parent_path();
     if (!parent.empty()) std::filesystem::create_directories(parent);
-    return std::unique_ptr<Store>(std::make_unique<SqliteStore>(database, options.readers));
+    return std::unique_ptr<Store>(std::make_unique<SqliteStore>(path, readers));
   } catch (const StoreError& error) {
     return Error{"database", error.what()};
   } catch (const std::filesystem::filesystem_error& error) {

@@ -5,6 +5,10 @@
 // `StoreError` when the database fails (disk full, lock timeout, connection lost); callers
 // above this layer see only the `Status` that `Write`/`Read` return. No SQL leaves this folder.
 //
+// Two implementations: SQLite (one file, one writer at a time; the default) and PostgreSQL
+// (several vigie nodes on one database). Both give the same answers in the same order; what
+// the PostgreSQL one does to keep concurrent nodes apart is described in postgres_store.cc.
+//
 // Thread safety: a Store may be used from any number of threads at once. A Transaction belongs
 // to the thread running the function it was handed to.
 #pragma once
@@ -40,10 +44,10 @@ struct StoredTarget {
 
 struct StoredReport {
   int64_t id = 0;
-  std::string reference;      // public reference, "VG-XXXXXXXXXX"
+  std::string reference;  // public reference, "VG-XXXXXXXXXX"
   Instant received_at{};
-  ReportDraft draft;          // the validated submission, raw bytes included
-  std::string raw_sha256;     // hex
+  ReportDraft draft;       // the validated submission, raw bytes included
+  std::string raw_sha256;  // hex
   std::vector<StoredTarget> targets;
   int64_t case_id = 0;
 };
@@ -83,7 +87,7 @@ struct Session {
 // about); the delivery job renders it when it sends, so intake stays cheap.
 struct OutboxMail {
   int64_t id = 0;
-  std::string kind;       // "acknowledgement", "rejection", "notice", "closure"
+  std::string kind;  // "acknowledgement", "rejection", "notice", "closure"
   std::string recipient;
   std::string language;
   int64_t report_id = 0;  // 0 when not about one report
@@ -96,7 +100,7 @@ struct OutboxMail {
 struct CaseFilter {
   std::optional<CaseStatus> status;
   std::string abuse_type;
-  std::optional<Instant> created_after;   // age filter
+  std::optional<Instant> created_after;  // age filter
   std::optional<Instant> created_before;
   enum class Order { kUrgency, kNewest, kOldest, kMostReports } order = Order::kUrgency;
   int limit = 100;
@@ -178,20 +182,31 @@ class Store {
   // Runs `work` in a read-write transaction and commits. Returns the database error when the
   // work threw StoreError or the commit failed; nothing is written then. Exceptions other than
   // StoreError propagate after the rollback.
+  //
+  // `work` may run more than once: when the database rolls the transaction back for a reason
+  // that a second try can cure (PostgreSQL: a deadlock between two nodes, or a connection lost
+  // before the commit), it is run again from the start, a few times at most. So `work` must
+  // act only through the transaction, and set every result it hands out at each run.
+  //
+  // REQUIRES: `work` does not call this Store (a pool connection is held meanwhile).
   virtual Status Write(const std::function<void(Transaction&)>& work) = 0;
-  // Runs `work` in a read-only transaction.
+  // Runs `work` in a read-only transaction: every read sees the same snapshot. Like Write, it
+  // may run `work` again after a lost connection.
   virtual Status Read(const std::function<void(Transaction&)>& work) = 0;
   // True while the database answers and accepts writes.
   virtual bool Healthy() = 0;
 };
 
 struct StoreOptions {
-  // "sqlite:PATH", a plain file path (SQLite), or "postgresql://..." (not yet supported).
+  // "sqlite:PATH" or a plain file path (SQLite), or "postgresql://..." / "postgres://..."
+  // (libpq's URI syntax, plus `pool_size=N`, the connections kept, 8 by default; see
+  // docs/deployment.md).
   std::string database;
-  int readers = 4;  // read connections kept open
+  int readers = 4;  // SQLite: read connections kept open
 };
 
-// Opens the store and applies pending migrations.
+// Opens the store and applies pending migrations. Errors: "config" for a malformed database
+// URL, "database" when the database cannot be opened, reached or migrated.
 Result<std::unique_ptr<Store>> OpenStore(const StoreOptions& options);
 
 }  // namespace vigie
