@@ -37,6 +37,7 @@ constexpr int kExitData = 65;      // EX_DATAERR
 constexpr int kExitNoInput = 66;   // EX_NOINPUT
 constexpr int kExitSoftware = 70;  // EX_SOFTWARE
 constexpr int kExitTempFail = 75;  // EX_TEMPFAIL
+constexpr int kExitConfig = 78;    // EX_CONFIG
 
 void SetUpLogging() {
   auto logger = spdlog::stderr_logger_mt("vigie");
@@ -48,7 +49,8 @@ std::unique_ptr<Store> OpenOrExit(const Config& config) {
   auto store = OpenStore(StoreOptions{config.DatabaseUrl(), 4});
   if (!store.ok()) {
     std::cerr << "vigie: cannot open the database: " << store.error().message << "\n";
-    std::exit(kExitTempFail);
+    // A wrong URL will not fix itself; an unreachable server may.
+    std::exit(store.error().code == "config" ? kExitConfig : kExitTempFail);
   }
   return std::move(store).value();
 }
@@ -358,7 +360,7 @@ int main(int argc, char** argv) {
   if (!config_file.empty()) {
     if (Status loaded = LoadConfigFile(config_file, config); !loaded.ok()) {
       std::cerr << "vigie: " << config_file << ": " << loaded.error().message << "\n";
-      return 78;  // EX_CONFIG
+      return kExitConfig;
     }
   }
   // Flags win over the file.

@@ -84,7 +84,12 @@ int MailDelivery::RunOnce(Instant now) {
   Status claimed = store_.Write(
       [&](Transaction& tx) { due = tx.ClaimDueMail(now, kBatch, options_.owner, now + kLease); });
   if (!claimed.ok()) {
-    spdlog::warn("event=outbox_unavailable error=\"{}\"", claimed.error().message);
+    // The loop polls twice a second: while the database is down, say so once a minute.
+    auto steady = std::chrono::steady_clock::now();
+    if (steady - last_outage_warning_ > std::chrono::minutes(1)) {
+      last_outage_warning_ = steady;
+      spdlog::warn("event=outbox_unavailable error=\"{}\"", claimed.error().message);
+    }
     return 0;
   }
 

@@ -54,6 +54,7 @@ class MailDelivery {
   std::condition_variable wake_;
   bool stopping_ = false;
   bool poked_ = false;
+  std::chrono::steady_clock::time_point last_outage_warning_{};
   std::thread thread_;
 };
 
