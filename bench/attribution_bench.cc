@@ -6,6 +6,11 @@
 // still holding. Every holding is its own service, so nothing is shared that a real inventory
 // might not share.
 //
+// Lookups are one at a time (ResolveIp) or 1,024 per call (ResolveIps), on addresses drawn at
+// random: hits, misses (not ours) and four hits for one miss. The "InCache" variants repeat the
+// same 64 hits, so that nothing comes from memory: the difference to the plain hits is what
+// memory latency costs. See docs/performance.md for the figures and how to reproduce them.
+//
 //   bench: ./attribution_bench --benchmark_counters_tabular=true
 #include <benchmark/benchmark.h>
 
@@ -177,8 +182,8 @@ void BM_ResolveIpMisses(benchmark::State& state) {
 }
 BENCHMARK(BM_ResolveIpMisses);
 
-void BM_ResolveIpMixed(benchmark::State& state) {
-  // Four hits for one miss, interleaved.
+// Four hits for one miss, interleaved.
+const std::vector<Query>& MixedQueries() {
   static const std::vector<Query> mixed = [] {
     const Fixture& fixture = SharedFixture();
     std::vector<Query> out;
@@ -187,9 +192,29 @@ void BM_ResolveIpMixed(benchmark::State& state) {
     }
     return out;
   }();
-  RunLookups(state, mixed);
+  return mixed;
+}
+
+// The first 64 hits over and over: after the first round, everything they read is in cache.
+const std::vector<Query>& CachedQueries() {
+  static const std::vector<Query> cached = [] {
+    const Fixture& fixture = SharedFixture();
+    std::vector<Query> out;
+    for (size_t i = 0; i < kQueries; ++i) out.push_back(fixture.hits[i % 64]);
+    return out;
+  }();
+  return cached;
+}
+
+void BM_ResolveIpMixed(benchmark::State& state) {
+  RunLookups(state, MixedQueries());
 }
 BENCHMARK(BM_ResolveIpMixed);
+
+void BM_ResolveIpHitsInCache(benchmark::State& state) {
+  RunLookups(state, CachedQueries());
+}
+BENCHMARK(BM_ResolveIpHitsInCache);
 
 void BM_ResolveIpsHitsBatched(benchmark::State& state) {
   RunBatchedLookups(state, SharedFixture().hits);
@@ -200,6 +225,16 @@ void BM_ResolveIpsMissesBatched(benchmark::State& state) {
   RunBatchedLookups(state, SharedFixture().misses);
 }
 BENCHMARK(BM_ResolveIpsMissesBatched);
+
+void BM_ResolveIpsMixedBatched(benchmark::State& state) {
+  RunBatchedLookups(state, MixedQueries());
+}
+BENCHMARK(BM_ResolveIpsMixedBatched);
+
+void BM_ResolveIpsHitsBatchedInCache(benchmark::State& state) {
+  RunBatchedLookups(state, CachedQueries());
+}
+BENCHMARK(BM_ResolveIpsHitsBatchedInCache);
 
 void BM_Build(benchmark::State& state) {
   const Fixture& fixture = SharedFixture();

@@ -3,7 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <array>
+#include <map>
 #include <random>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -342,6 +345,81 @@ TEST(AttributionIndex, ManyHoldingsOnOneResourceAreSearchedByTime) {
   EXPECT_EQ(edge.candidates, (Strings{"vm-245", "vm-246"}));
 }
 
+TEST(AttributionIndex, HoldingsBefore1970OrAfter2106ResolveLikeAnyOther) {
+  // Holdings between 1970 and 2106 are stored in a compact form; a resource with any holding
+  // outside those years keeps them all in full. Both must answer alike, on either side of the
+  // boundary (2106-02-07T06:28:15Z is 2^32 - 1 seconds).
+  auto index = AttributionIndex::Build(std::vector<InventoryRecord>{
+      Held("192.0.2.7", "old", "1960-01-01T00:00:00Z", "1990-01-01T00:00:00Z"),
+      Held("192.0.2.7", "new", "1990-01-01T00:00:00Z", "9999-12-31T00:00:00Z"),
+      Held("192.0.2.0/24", "net", "2020-01-01T00:00:00Z"),
+      Held("198.51.100.0/24", "until-2200", "2000-01-01T00:00:00Z", "2200-01-01T00:00:00Z"),
+      Held("198.51.100.9", "vm-a", "2100-01-01T00:00:00Z", "2106-02-07T06:28:14Z"),
+      Held("198.51.100.10", "vm-b", "2100-01-01T00:00:00Z", "2106-02-07T06:28:15Z"),
+  });
+
+  std::vector<IpQuery> queries = {
+      {Ip("192.0.2.7"), At("1965-06-01T00:00:00Z")},
+      {Ip("192.0.2.7"), At("2050-01-01T00:00:00Z")},
+      {Ip("192.0.2.7"), At("9999-12-30T00:00:00Z")},
+      {Ip("192.0.2.7"), At("9999-12-31T12:00:00Z")},
+      {Ip("192.0.2.7"), At("1950-01-01T00:00:00Z")},
+      {Ip("192.0.2.7"), At("1989-12-31T23:45:00Z")},
+      {Ip("198.51.100.9"), At("2105-01-01T00:00:00Z")},
+      {Ip("198.51.100.9"), At("2106-02-07T06:00:00Z")},
+      {Ip("198.51.100.9"), At("2107-01-01T00:00:00Z")},
+      {Ip("198.51.100.10"), At("2106-02-07T05:00:00Z")},
+      {Ip("198.51.100.10"), At("2106-02-07T08:00:00Z")},
+      {Ip("198.51.100.1"), At("2199-01-01T00:00:00Z")},
+      {Ip("198.51.100.1"), At("2201-01-01T00:00:00Z")},
+  };
+  std::vector<Attribution> got;
+  for (const IpQuery& query : queries) got.push_back(index->ResolveIp(query.ip, query.at));
+
+  EXPECT_TRUE(AttributedTo(got[0], "old", "192.0.2.7"));
+  EXPECT_TRUE(AttributedTo(got[1], "new", "192.0.2.7"));
+  EXPECT_TRUE(AttributedTo(got[2], "new", "192.0.2.7"));
+  EXPECT_TRUE(AttributedTo(got[3], "net", "192.0.2.0/24"));
+  EXPECT_EQ(got[4].result, AttributionResult::kUnknown);
+  EXPECT_EQ(got[5].result, AttributionResult::kAmbiguous);
+  EXPECT_EQ(got[5].candidates, (Strings{"old", "new"}));
+  EXPECT_TRUE(AttributedTo(got[6], "vm-a", "198.51.100.9"));
+  EXPECT_EQ(got[7].result, AttributionResult::kAmbiguous);
+  EXPECT_EQ(got[7].candidates, (Strings{"vm-a", "until-2200"}));
+  EXPECT_TRUE(AttributedTo(got[8], "until-2200", "198.51.100.0/24"));
+  EXPECT_TRUE(AttributedTo(got[9], "vm-b", "198.51.100.10"));
+  EXPECT_TRUE(AttributedTo(got[10], "until-2200", "198.51.100.0/24"));
+  EXPECT_TRUE(AttributedTo(got[11], "until-2200", "198.51.100.0/24"));
+  EXPECT_EQ(got[12].result, AttributionResult::kUnknown);
+
+  std::vector<Attribution> batched(queries.size());
+  index->ResolveIps(queries, batched);
+  for (size_t i = 0; i < queries.size(); ++i) {
+    EXPECT_EQ(batched[i].result, got[i].result) << i;
+    EXPECT_EQ(batched[i].service_id, got[i].service_id) << i;
+    EXPECT_EQ(batched[i].matched, got[i].matched) << i;
+    EXPECT_EQ(batched[i].candidates, got[i].candidates) << i;
+  }
+}
+
+TEST(AttributionIndex, LongHistoryBefore1970IsSearchedByTime) {
+  std::vector<InventoryRecord> records;
+  for (int year = 1940; year < 1960; ++year) {
+    std::string from = std::to_string(year) + "-01-01T00:00:00Z";
+    std::string to = std::to_string(year + 1) + "-01-01T00:00:00Z";
+    records.push_back(Held("2001:db8::/48", "y" + std::to_string(year), from, to));
+  }
+  auto index = AttributionIndex::Build(records);
+
+  EXPECT_TRUE(AttributedTo(index->ResolveIp(Ip("2001:db8::1"), At("1950-06-01T00:00:00Z")), "y1950",
+                           "2001:db8::/48"));
+  Attribution edge = index->ResolveIp(Ip("2001:db8::1"), At("1951-01-01T00:10:00Z"));
+  EXPECT_EQ(edge.result, AttributionResult::kAmbiguous);
+  EXPECT_EQ(edge.candidates, (Strings{"y1951", "y1950"}));
+  EXPECT_EQ(index->ResolveIp(Ip("2001:db8::1"), At("1960-06-01T00:00:00Z")).result,
+            AttributionResult::kUnknown);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Host names and URLs
 
@@ -488,6 +566,58 @@ TEST(AttributionIndex, IndexesWhatTheInventoryParserReads) {
   EXPECT_EQ(host.customer_id, "c2");
 }
 
+TEST(AttributionIndex, MatchedIpv6PrefixIsWrittenAsTheParserWritesIt) {
+  // Zero groups in every place and number, the IPv4-compatible form, and lengths from 0 to
+  // 128; each held by its own service. (IPv4-mapped addresses are read as IPv4.)
+  std::mt19937_64 random(5952);
+  std::vector<IpPrefix> prefixes;
+  for (int i = 0; i < 3000; ++i) {
+    std::array<unsigned, 8> groups;
+    for (unsigned& group : groups) {
+      uint64_t pick = random() % 4;
+      group = pick < 2    ? 0
+              : pick == 2 ? static_cast<unsigned>(random() % 16)
+                          : static_cast<unsigned>(random() & 0xffff);
+    }
+    if (i % 5 == 0) groups = {0, 0, 0, 0, 0, 0xffff, groups[6], groups[7]};
+    if (i % 5 == 1) groups = {0, 0, 0, 0, 0, 0, groups[6], groups[7]};
+    Uint128 value = 0;
+    for (unsigned group : groups) value = value << 16 | group;
+    int length = i % 3 == 0 ? 128 : static_cast<int>(random() % 129);
+    if (length < 128) value &= length == 0 ? 0 : ~((Uint128(1) << (128 - length)) - 1);
+    prefixes.push_back({IpAddress::V6(value), length});
+  }
+
+  std::vector<InventoryRecord> records;
+  std::map<std::string, std::string> resource_of;  // service -> resource
+  for (const IpPrefix& prefix : prefixes) {
+    std::string text = prefix.length == 128 ? prefix.address.ToString() : prefix.ToString();
+    auto parsed = IpPrefix::Parse(text);
+    if (!parsed || parsed->address.is_v4()) continue;
+    std::string service = "s" + std::to_string(records.size());
+    if (!resource_of.emplace(service, text).second) continue;
+    records.push_back(Held(text, service, "2026-01-01T00:00:00Z"));
+  }
+  // A prefix drawn twice would have two holders at once: keep the first holder only.
+  std::set<std::string> seen;
+  std::erase_if(records, [&](const InventoryRecord& r) { return !seen.insert(r.resource).second; });
+  auto index = AttributionIndex::Build(records);
+
+  Instant noon = At(kDay + "12:00:00Z");
+  std::vector<IpQuery> queries;
+  for (const InventoryRecord& record : records) {
+    queries.push_back({IpPrefix::Parse(record.resource)->address, noon});
+  }
+  std::vector<Attribution> batched(queries.size());
+  index->ResolveIps(queries, batched);
+  for (size_t i = 0; i < queries.size(); ++i) {
+    Attribution got = index->ResolveIp(queries[i].ip, noon);
+    ASSERT_EQ(got.result, AttributionResult::kAttributed) << records[i].resource;
+    EXPECT_EQ(got.matched, resource_of[got.service_id]) << queries[i].ip.ToString();
+    EXPECT_EQ(batched[i].matched, got.matched);
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Against a plain reference implementation, on many random nested prefixes
 
@@ -564,6 +694,72 @@ struct Reference {
     return out;
   }
 };
+
+// Gives `prefix` one to three holders in turn from about `start` on, each over a short stretch
+// of time (sometimes still held), and records them in both `records` and `reference`.
+void AddRandomHistory(std::mt19937_64& random, const IpPrefix& prefix, int64_t start,
+                      Reference& reference, std::vector<InventoryRecord>& records) {
+  auto uniform = [&](int64_t low, int64_t high) {
+    return std::uniform_int_distribution<int64_t>(low, high)(random);
+  };
+  int host_bits = prefix.address.bits() - prefix.length;
+  Uint128 last =
+      prefix.address.value() | (host_bits == 128 ? ~Uint128(0) : (Uint128(1) << host_bits) - 1);
+  int64_t time = start;
+  for (int holding = static_cast<int>(uniform(1, 3)); holding > 0; --holding) {
+    int64_t from = time + uniform(0, 4000);
+    int64_t to =
+        uniform(0, 5) == 0 ? std::numeric_limits<int64_t>::max() : from + uniform(1, 20'000);
+    std::string service = "s" + std::to_string(uniform(0, 40));
+    InventoryRecord record = Held(prefix.ToString(), service, kDay + "00:00:00Z");
+    record.valid_from = FromUnixSeconds(from);
+    if (to != std::numeric_limits<int64_t>::max()) record.valid_to = FromUnixSeconds(to);
+    records.push_back(record);
+    reference.rows.push_back(
+        {prefix, from, to, service, prefix.address.is_v4(), prefix.address.value(), last});
+    if (to == std::numeric_limits<int64_t>::max()) break;
+    time = to;
+  }
+}
+
+// Resolves each query one by one and in one batch, and checks both against `reference`.
+void ExpectAgreement(const AttributionIndex& index, const Reference& reference,
+                     const std::vector<IpQuery>& queries) {
+  std::vector<Attribution> answers;
+  for (const IpQuery& query : queries) {
+    int64_t at = ToUnixSeconds(query.at);
+    Reference relevant = reference.Containing(query.ip);
+    Attribution want = relevant.Resolve(query.ip, at);
+    Attribution got = index.ResolveIp(query.ip, query.at);
+    answers.push_back(got);
+    std::sort(want.candidates.begin(), want.candidates.end());
+    std::sort(got.candidates.begin(), got.candidates.end());
+    ASSERT_EQ(AttributionResultName(got.result), AttributionResultName(want.result))
+        << query.ip.ToString() << " at " << at;
+    ASSERT_EQ(got.service_id, want.service_id) << query.ip.ToString() << " at " << at;
+    ASSERT_EQ(got.candidates, want.candidates) << query.ip.ToString() << " at " << at;
+  }
+
+  std::vector<Attribution> batched(queries.size());
+  index.ResolveIps(queries, batched);
+  for (size_t i = 0; i < queries.size(); ++i) {
+    ASSERT_EQ(batched[i].result, answers[i].result) << i;
+    ASSERT_EQ(batched[i].customer_id, answers[i].customer_id) << i;
+    ASSERT_EQ(batched[i].service_id, answers[i].service_id) << i;
+    ASSERT_EQ(batched[i].matched, answers[i].matched) << i;
+    ASSERT_EQ(batched[i].candidates, answers[i].candidates) << i;
+  }
+}
+
+// An address drawn inside `prefix`.
+IpAddress AddressIn(std::mt19937_64& random, const IpPrefix& prefix) {
+  int host_bits = prefix.address.bits() - prefix.length;
+  auto offset = static_cast<Uint128>(random() >> 1);
+  if (host_bits < 64) offset &= (Uint128(1) << host_bits) - 1;
+  return prefix.address.is_v4()
+             ? IpAddress::V4(static_cast<uint32_t>(prefix.address.value() | offset))
+             : IpAddress::V6(prefix.address.value() | offset);
+}
 
 TEST(AttributionIndex, AgreesWithAPlainScanOnRandomNestedPrefixes) {
   std::mt19937_64 random(20260301);
@@ -663,6 +859,130 @@ TEST(AttributionIndex, AgreesWithAPlainScanOnRandomNestedPrefixes) {
     ASSERT_EQ(batched[i].matched, answers[i].matched) << i;
     ASSERT_EQ(batched[i].candidates, answers[i].candidates) << i;
   }
+}
+
+TEST(AttributionIndex, AgreesWithAPlainScanAcrossCenturies) {
+  // As above, with holdings from 1900 to 2300: those of a resource held only between 1970 and
+  // 2106 are stored compactly, the others in full, and many histories cross 2106.
+  std::mt19937_64 random(21060207);
+  constexpr int64_t kEpochs[] = {-2'208'988'800, -20'000,       0,
+                                 1'772'323'200,  4'294'940'000, 10'000'000'000};
+  Reference reference{{}, 1800};
+  std::vector<InventoryRecord> records;
+  std::vector<std::pair<IpPrefix, int64_t>> prefixes;  // with the start of their history
+  for (int i = 0; i < 3000; ++i) {
+    IpPrefix prefix;
+    if (i % 4 == 3) {
+      int length = 32 + static_cast<int>(random() % 97);
+      Uint128 value = (Uint128(0x20010db8) << 96) | Uint128(random() % 256);
+      Uint128 mask = length == 128 ? ~Uint128(0) : ~((Uint128(1) << (128 - length)) - 1);
+      prefix = {IpAddress::V6(value & mask), length};
+    } else {
+      int length = 20 + static_cast<int>(random() % 13);
+      auto value = static_cast<uint32_t>((10u << 24) | (random() % 4096));
+      uint32_t mask = length == 32 ? ~0u : ~((1u << (32 - length)) - 1);
+      prefix = {IpAddress::V4(value & mask), length};
+    }
+    int64_t start =
+        kEpochs[random() % std::size(kEpochs)] + static_cast<int64_t>(random() % 20'000);
+    prefixes.push_back({prefix, start});
+    AddRandomHistory(random, prefix, start, reference, records);
+  }
+  auto index = AttributionIndex::Build(records, Margin(seconds(reference.margin)));
+  ASSERT_EQ(index->interval_count(), records.size());
+
+  std::vector<IpQuery> queries;
+  for (int query = 0; query < 1500; ++query) {
+    const auto& [prefix, start] = prefixes[random() % prefixes.size()];
+    int64_t at = start - 2000 + static_cast<int64_t>(random() % 42'000);
+    queries.push_back({AddressIn(random, prefix), FromUnixSeconds(at)});
+  }
+  ExpectAgreement(*index, reference, queries);
+}
+
+TEST(AttributionIndex, AgreesWithAPlainScanOnALargeInventory) {
+  // Enough IPv4 ranges for the direct table on the top 16 bits, laid out so that every way
+  // through it is taken: /16s with few ranges (one scan), /16s with many (a subtable per /24),
+  // and a /24 cut into hundreds of ranges (back to the levels of the tree).
+  std::mt19937_64 random(65536);
+  constexpr int64_t kBase = 1'772'323'200;  // 2026-03-01T00:00:00Z
+  Reference reference{{}, 1800};
+  std::vector<InventoryRecord> records;
+  std::set<std::pair<uint32_t, int>> seen;
+  std::vector<IpPrefix> prefixes;
+  auto add = [&](uint32_t value, int length) {
+    value &= length == 32 ? ~0u : ~((1u << (32 - length)) - 1);
+    if (!seen.insert({value, length}).second) return;
+    IpPrefix prefix{IpAddress::V4(value), length};
+    prefixes.push_back(prefix);
+    AddRandomHistory(random, prefix, kBase + static_cast<int64_t>(random() % 20'000), reference,
+                     records);
+  };
+  add(10u << 24, 8);
+  add(11u << 24, 12);
+  for (int i = 0; i < 220; ++i) add(0x0a010100u | static_cast<uint32_t>(random() % 256), 32);
+  for (int i = 0; i < 40; ++i) add(0x0a010100u | static_cast<uint32_t>(random() % 256), 28);
+  for (int i = 0; i < 2500; ++i) {
+    add(0x0a020000u | static_cast<uint32_t>(random() & 0xffff),
+        24 + static_cast<int>(random() % 9));
+  }
+  for (int i = 0; i < 17000; ++i) {
+    add((11u << 24) | static_cast<uint32_t>(random() & 0xffffff),
+        20 + static_cast<int>(random() % 13));
+  }
+  auto index = AttributionIndex::Build(records, Margin(seconds(reference.margin)));
+  ASSERT_EQ(index->interval_count(), records.size());
+
+  std::vector<IpQuery> queries;
+  for (int query = 0; query < 2000; ++query) {
+    IpAddress ip =
+        query % 4 == 0   ? IpAddress::V4((10u << 24) + static_cast<uint32_t>(random() % (1u << 25)))
+        : query % 4 == 1 ? IpAddress::V4(0x0a010100u | static_cast<uint32_t>(random() % 256))
+                         : AddressIn(random, prefixes[random() % prefixes.size()]);
+    int64_t at = kBase - 2000 + static_cast<int64_t>(random() % 42'000);
+    queries.push_back({ip, FromUnixSeconds(at)});
+  }
+  ExpectAgreement(*index, reference, queries);
+}
+
+TEST(AttributionIndex, LargeIndexResolvesEveryHolding) {
+  // Large enough that the index's biggest arrays are mapped apart (on huge pages where the
+  // system has them), in builds without AddressSanitizer.
+  constexpr uint32_t kHosts = 120'000;
+  std::vector<InventoryRecord> records;
+  for (uint32_t i = 0; i < kHosts; ++i) {
+    std::string service = "vm-" + std::to_string(i);
+    records.push_back(
+        Held(IpAddress::V4(0x0b000000u + 3 * i).ToString(), service, "2026-01-01T00:00:00Z"));
+  }
+  auto index = AttributionIndex::Build(records);
+  ASSERT_EQ(index->interval_count(), records.size());
+  EXPECT_GT(index->memory_bytes(), size_t{4} << 20);
+
+  Instant noon = At(kDay + "12:00:00Z");
+  std::vector<IpQuery> queries;
+  for (uint32_t i = 0; i < kHosts; i += 7) {
+    queries.push_back({IpAddress::V4(0x0b000000u + 3 * i), noon});
+    queries.push_back({IpAddress::V4(0x0b000000u + 3 * i + 1), noon});  // between two hosts
+  }
+  std::vector<Attribution> batched(queries.size());
+  index->ResolveIps(queries, batched);
+  for (size_t q = 0; q < queries.size(); q += 2) {
+    std::string service = "vm-" + std::to_string(q / 2 * 7);
+    ASSERT_TRUE(AttributedTo(batched[q], service, queries[q].ip.ToString())) << q;
+    ASSERT_EQ(batched[q + 1].result, AttributionResult::kNotOurs) << q;
+  }
+  EXPECT_TRUE(AttributedTo(index->ResolveIp(queries[0].ip, noon), "vm-0", "11.0.0.0"));
+}
+
+TEST(AttributionIndex, BatchOnAnEmptyIndexIsNotOurs) {
+  auto index = AttributionIndex::Build({});
+  Instant noon = At(kDay + "12:00:00Z");
+  std::vector<IpQuery> queries = {{Ip("192.0.2.1"), noon}, {Ip("2001:db8::1"), noon}};
+  std::vector<Attribution> answers(2);
+  index->ResolveIps(queries, answers);
+  EXPECT_EQ(answers[0].result, AttributionResult::kNotOurs);
+  EXPECT_EQ(answers[1].result, AttributionResult::kNotOurs);
 }
 
 TEST(AttributionIndex, BatchResolvesAsManyAsThereIsRoomFor) {

@@ -3,6 +3,7 @@
 // acknowledgement.
 #pragma once
 
+#include <span>
 #include <vector>
 
 #include "cases/report_writer.h"
@@ -14,6 +15,11 @@ namespace vigie {
 // leaves every target unknown.
 std::vector<StoredTarget> AttributeTargets(const AttributionIndex* index, const ReportDraft& draft);
 
+// The same for many reports at once, the result in the order of `drafts`: the targets with an
+// IP address, of all the reports, go through one AttributionIndex::ResolveIps batch.
+std::vector<std::vector<StoredTarget>> AttributeTargets(const AttributionIndex* index,
+                                                        std::span<const ReportDraft* const> drafts);
+
 // The subject a report is aggregated under: the first attributed target's service, else the
 // first ambiguous target, else the first target itself.
 // TODO: a report naming services of two different customers joins only the case of the first;
@@ -24,8 +30,7 @@ std::string CaseSubject(const std::vector<StoredTarget>& targets, const Attribut
 // subject and type within the window. A report whose targets are all outside the provider's
 // networks is closed at once as "not ours" by an automatic rule, and the reporter is told.
 // Returns the case id. Throws StoreError like any transaction step.
-int64_t FileReport(Transaction& tx, const NewReport& report, const CasePolicy& policy,
-                   Instant now);
+int64_t FileReport(Transaction& tx, const NewReport& report, const CasePolicy& policy, Instant now);
 
 // The name of the automatic rule that closes reports about resources that are not ours.
 inline constexpr const char* kNotOursRule = "attribution.not_ours";

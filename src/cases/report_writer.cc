@@ -92,8 +92,12 @@ void ReportWriter::WriteBatch(std::deque<Pending>& batch) {
     p.row.received_at = now;
     p.row.draft = &pending.draft;
     p.row.raw_sha256 = Sha256Hex(pending.draft.raw);
-    p.row.targets = AttributeTargets(index.get(), pending.draft);
   }
+  std::vector<const ReportDraft*> drafts;
+  drafts.reserve(batch.size());
+  for (const Pending& pending : batch) drafts.push_back(&pending.draft);
+  std::vector<std::vector<StoredTarget>> attributed = AttributeTargets(index.get(), drafts);
+  for (size_t i = 0; i < batch.size(); ++i) prepared[i].row.targets = std::move(attributed[i]);
 
   Status status = store_.Write([&](Transaction& tx) {
     std::map<std::string, size_t> keys_in_batch;

@@ -39,7 +39,7 @@ bool ValidCivil(int year, int month, int day) {
 
 std::optional<ZonedInstant> ParseRfc3339(std::string_view text) {
   size_t pos = 0;
-  int year, month, day, hour, minute, second;
+  int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
   if (!ReadDigits(text, pos, 4, year) || !Expect(text, pos, '-') ||
       !ReadDigits(text, pos, 2, month) || !Expect(text, pos, '-') ||
       !ReadDigits(text, pos, 2, day)) {
@@ -68,7 +68,7 @@ std::optional<ZonedInstant> ParseRfc3339(std::string_view text) {
     ++pos;
   } else if (sign == '+' || sign == '-') {
     ++pos;
-    int off_h, off_m;
+    int off_h = 0, off_m = 0;
     if (!ReadDigits(text, pos, 2, off_h) || !Expect(text, pos, ':') ||
         !ReadDigits(text, pos, 2, off_m) || off_h > 23 || off_m > 59) {
       return std::nullopt;
@@ -97,11 +97,11 @@ std::string FormatRfc3339(Instant instant, int offset_minutes) {
   date::year_month_day ymd(days);
   date::hh_mm_ss<std::chrono::seconds> hms(local - days);
   char buffer[40];
-  int written = std::snprintf(buffer, sizeof buffer, "%04d-%02u-%02uT%02d:%02d:%02d",
-                              static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
-                              static_cast<unsigned>(ymd.day()), static_cast<int>(hms.hours().count()),
-                              static_cast<int>(hms.minutes().count()),
-                              static_cast<int>(hms.seconds().count()));
+  int written = std::snprintf(
+      buffer, sizeof buffer, "%04d-%02u-%02uT%02d:%02d:%02d", static_cast<int>(ymd.year()),
+      static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+      static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
+      static_cast<int>(hms.seconds().count()));
   std::string out(buffer, static_cast<size_t>(written));
   if (offset_minutes == 0) {
     out += 'Z';
@@ -131,15 +131,15 @@ std::optional<ZonedInstant> LocalTimeToInstant(std::string_view date_text,
     return std::nullopt;
   };
   size_t pos = 0;
-  int year, month, day;
+  int year = 0, month = 0, day = 0;
   if (!ReadDigits(date_text, pos, 4, year) || !Expect(date_text, pos, '-') ||
       !ReadDigits(date_text, pos, 2, month) || !Expect(date_text, pos, '-') ||
-      !ReadDigits(date_text, pos, 2, day) || pos != date_text.size() || month < 1 ||
-      month > 12 || day < 1 || !ValidCivil(year, month, day)) {
+      !ReadDigits(date_text, pos, 2, day) || pos != date_text.size() || month < 1 || month > 12 ||
+      day < 1 || !ValidCivil(year, month, day)) {
     return fail(LocalTimeProblem::kBadDate);
   }
   pos = 0;
-  int hour, minute, second = 0;
+  int hour = 0, minute = 0, second = 0;
   if (!ReadDigits(time_text, pos, 2, hour) || !Expect(time_text, pos, ':') ||
       !ReadDigits(time_text, pos, 2, minute)) {
     return fail(LocalTimeProblem::kBadTime);
