@@ -10,6 +10,7 @@
 
 #include "core/net.h"
 #include "core/target.h"
+#include "core/text.h"
 
 namespace vigie {
 namespace {
@@ -53,44 +54,6 @@ struct RawRow {
 
 // ---------------------------------------------------------------------------------------------
 // Field checks
-
-bool IsValidUtf8(std::string_view text) {
-  size_t i = 0;
-  while (i < text.size()) {
-    auto byte = static_cast<unsigned char>(text[i]);
-    if (byte < 0x80) {
-      ++i;
-      continue;
-    }
-    size_t extra;
-    uint32_t code;
-    if ((byte & 0xe0) == 0xc0) {
-      extra = 1;
-      code = byte & 0x1f;
-    } else if ((byte & 0xf0) == 0xe0) {
-      extra = 2;
-      code = byte & 0x0f;
-    } else if ((byte & 0xf8) == 0xf0) {
-      extra = 3;
-      code = byte & 0x07;
-    } else {
-      return false;
-    }
-    if (i + extra >= text.size()) return false;
-    for (size_t k = 1; k <= extra; ++k) {
-      auto next = static_cast<unsigned char>(text[i + k]);
-      if ((next & 0xc0) != 0x80) return false;
-      code = (code << 6) | (next & 0x3f);
-    }
-    // Overlong forms, UTF-16 surrogates and values past U+10FFFF are not UTF-8.
-    constexpr std::array<uint32_t, 4> kSmallest = {0, 0x80, 0x800, 0x10000};
-    if (code < kSmallest[extra] || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) {
-      return false;
-    }
-    i += extra + 1;
-  }
-  return true;
-}
 
 // `text` between double quotes, for messages. (Built by appending: GCC 12 misreports
 // "\"" + std::string(...) at -O3 as an overlapping copy.)

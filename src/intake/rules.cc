@@ -4,6 +4,8 @@
 #include <string>
 #include <unordered_set>
 
+#include "core/text.h"
+
 namespace vigie::intake::internal {
 namespace {
 
@@ -68,16 +70,6 @@ char AsciiLower(char c) {
 
 void ErrorList::Add(std::string_view field, std::string_view code, std::string detail) {
   errors_.push_back(FieldError{std::string(field), std::string(code), std::move(detail)});
-}
-
-bool IsValidUtf8(std::string_view text) {
-  size_t pos = 0;
-  while (pos < text.size()) {
-    size_t length = Utf8SequenceLength(text, pos);
-    if (length == 0) return false;
-    pos += length;
-  }
-  return true;
 }
 
 size_t CountCodePoints(std::string_view text) {

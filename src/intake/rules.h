@@ -11,6 +11,7 @@
 
 #include "core/abuse_type.h"
 #include "core/target.h"
+#include "core/text.h"
 #include "core/time.h"
 #include "intake/intake.h"
 
@@ -33,9 +34,7 @@ constexpr size_t kMaxEmailBytes = 254;
 constexpr size_t kMaxNameBytes = 200;
 constexpr size_t kMaxLegalFormBytes = 100;
 
-// True when `text` is well-formed UTF-8 (no overlong forms, surrogates or values past
-// U+10FFFF).
-bool IsValidUtf8(std::string_view text);
+using vigie::IsValidUtf8;  // core/text.h
 
 // Number of code points. REQUIRES: IsValidUtf8(text).
 size_t CountCodePoints(std::string_view text);

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/secrets.h"
+#include "core/text.h"
 
 namespace vigie::mail {
 namespace {
@@ -332,47 +333,6 @@ bool IsPlainAddress(std::string_view address) {
     if (!IsAtext(c) && c != '.') return false;
   }
   return IsHostName(address.substr(at + 1));
-}
-
-bool IsValidUtf8(std::string_view text) {
-  size_t i = 0;
-  while (i < text.size()) {
-    unsigned char lead = static_cast<unsigned char>(text[i]);
-    if (lead < 0x80) {
-      ++i;
-      continue;
-    }
-
-    size_t length;
-    uint32_t code_point;
-    if (lead >= 0xc2 && lead <= 0xdf) {
-      length = 2;
-      code_point = lead & 0x1f;
-    } else if (lead >= 0xe0 && lead <= 0xef) {
-      length = 3;
-      code_point = lead & 0x0f;
-    } else if (lead >= 0xf0 && lead <= 0xf4) {
-      length = 4;
-      code_point = lead & 0x07;
-    } else {
-      return false;
-    }
-    if (i + length > text.size()) return false;
-    for (size_t k = 1; k < length; ++k) {
-      unsigned char next = static_cast<unsigned char>(text[i + k]);
-      if ((next & 0xc0) != 0x80) return false;
-      code_point = (code_point << 6) | (next & 0x3f);
-    }
-
-    // Overlong forms, UTF-16 surrogates and values past the last plane.
-    static constexpr std::array<uint32_t, 5> kSmallest = {0, 0, 0x80, 0x800, 0x10000};
-    if (code_point < kSmallest[length] || (code_point >= 0xd800 && code_point <= 0xdfff) ||
-        code_point > 0x10ffff) {
-      return false;
-    }
-    i += length;
-  }
-  return true;
 }
 
 Result<std::string> ComposeRfc5322(const Message& message, Instant date) {

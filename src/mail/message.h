@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "core/result.h"
+#include "core/text.h"
 #include "core/time.h"
 
 namespace vigie::mail {
@@ -76,8 +77,6 @@ Result<std::string> ComposeRfc5322(const Message& message, Instant date);
 // cannot be written to until the transport negotiates SMTPUTF8.
 bool IsPlainAddress(std::string_view address);
 
-// True when `text` is well-formed UTF-8 (no overlong forms, surrogates or values past
-// U+10FFFF).
-bool IsValidUtf8(std::string_view text);
+using vigie::IsValidUtf8;  // core/text.h
 
 }  // namespace vigie::mail

@@ -8,6 +8,8 @@
 #include <utility>
 #include <vector>
 
+#include "core/text.h"
+
 namespace vigie::web {
 
 struct Request {
@@ -50,7 +52,6 @@ std::vector<std::pair<std::string, std::string>> ParseUrlEncoded(std::string_vie
 std::string PercentDecode(std::string_view text, bool plus_is_space);
 std::string PercentEncode(std::string_view text);
 
-// True when `text` is well-formed UTF-8.
-bool IsValidUtf8(std::string_view text);
+using vigie::IsValidUtf8;  // core/text.h
 
 }  // namespace vigie::web

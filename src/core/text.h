@@ -1,0 +1,12 @@
+// Checks on text from outside.
+#pragma once
+
+#include <string_view>
+
+namespace vigie {
+
+// True when `text` is well-formed UTF-8: no overlong forms, no UTF-16 surrogates, nothing past
+// U+10FFFF, no truncated sequence.
+bool IsValidUtf8(std::string_view text);
+
+}  // namespace vigie
