@@ -6,7 +6,7 @@ set -euo pipefail
 build_packages=(
   build-essential cmake ninja-build ccache pkg-config clang-format
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
-  libsimdjson-dev nlohmann-json3-dev libgmime-3.0-dev
+  libsimdjson-dev nlohmann-json3-dev libgmime-3.0-dev libpugixml-dev libzip-dev
   libsqlite3-dev libpq-dev libsodium-dev libcurl4-openssl-dev
   libidn2-dev libpsl-dev publicsuffix libhowardhinnant-date-dev tzdata
   libkainjow-mustache-dev libspdlog-dev libfmt-dev libcli11-dev libtoml11-dev

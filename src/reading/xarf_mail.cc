@@ -1,0 +1,10 @@
+#include "reading/formats.h"
+
+namespace vigie::reading {
+
+// TODO: not written yet.
+std::optional<Reading> ReadXArf(const MimeMessage&, const ReadingOptions&) {
+  return std::nullopt;
+}
+
+}  // namespace vigie::reading
