@@ -27,7 +27,7 @@ struct Case {
   AttributionResult attribution = AttributionResult::kUnknown;
   std::string customer_id;
   std::string service_id;
-  int64_t report_count = 0;
+  int64_t report_count = 0;  // reports and events counted in it
   Instant first_seen{};  // earliest abuse instant among its reports
   Instant last_seen{};   // latest abuse instant among its reports
   Instant created_at{};

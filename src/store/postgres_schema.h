@@ -17,7 +17,7 @@
 
 namespace vigie::postgres_schema {
 
-inline constexpr std::array<std::string_view, 1> kMigrations = {
+inline constexpr std::array<std::string_view, 2> kMigrations = {
     // 1: the foundation.
     R"sql(
 CREATE TABLE customers (
@@ -179,6 +179,58 @@ CREATE TABLE secrets (
   name TEXT PRIMARY KEY,
   value TEXT NOT NULL
 );
+)sql",
+    // 2: abuse mail and the events read from it.
+    R"sql(
+CREATE TABLE inbound_mail (
+  id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  received_at BIGINT NOT NULL,
+  channel TEXT NOT NULL,
+  raw BYTEA NOT NULL,
+  raw_sha256 TEXT NOT NULL,
+  size BIGINT NOT NULL,
+  state TEXT NOT NULL DEFAULT 'pending',
+  format TEXT NOT NULL DEFAULT '',
+  reason TEXT NOT NULL DEFAULT '',
+  detail TEXT NOT NULL DEFAULT '',
+  sender TEXT NOT NULL DEFAULT '',
+  subject TEXT NOT NULL DEFAULT '',
+  message_id TEXT NOT NULL DEFAULT '',
+  reading TEXT NOT NULL DEFAULT '',
+  event_count BIGINT NOT NULL DEFAULT 0,
+  new_events BIGINT NOT NULL DEFAULT 0,
+  duplicate_events BIGINT NOT NULL DEFAULT 0,
+  not_ours_events BIGINT NOT NULL DEFAULT 0,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  lease_owner TEXT NOT NULL DEFAULT '',
+  lease_until BIGINT NOT NULL DEFAULT 0,
+  read_at BIGINT,
+  report_id BIGINT NOT NULL DEFAULT 0
+);
+CREATE INDEX inbound_mail_pending ON inbound_mail (id) WHERE state = 'pending';
+CREATE INDEX inbound_mail_state ON inbound_mail (state, id);
+
+CREATE TABLE events (
+  id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  mail_id BIGINT NOT NULL REFERENCES inbound_mail (id),
+  case_id BIGINT REFERENCES cases (id),
+  observed_at BIGINT NOT NULL,
+  observed_offset INTEGER NOT NULL,
+  fingerprint BIGINT NOT NULL,
+  source_key BIGINT,
+  abuse_type TEXT NOT NULL,
+  targets TEXT NOT NULL,
+  format TEXT NOT NULL,
+  source_report_id TEXT NOT NULL,
+  summary TEXT NOT NULL,
+  attribution TEXT NOT NULL,
+  customer_id TEXT NOT NULL,
+  service_id TEXT NOT NULL
+);
+CREATE UNIQUE INDEX events_identity ON events (observed_at, fingerprint);
+CREATE UNIQUE INDEX events_source ON events (source_key) WHERE source_key IS NOT NULL;
+CREATE INDEX events_case ON events (case_id, observed_at) WHERE case_id IS NOT NULL;
+CREATE INDEX events_mail ON events (mail_id);
 )sql",
 };
 

@@ -39,6 +39,7 @@
 #include <map>
 #include <mutex>
 #include <random>
+#include <set>
 #include <thread>
 #include <unordered_map>
 
@@ -584,6 +585,92 @@ std::vector<std::string> SplitLines(const std::string& text) {
   return out;
 }
 
+constexpr const char* kInboundMailColumns =
+    "id, received_at, channel, raw_sha256, size, state, format, reason, detail, sender, subject, "
+    "message_id, reading, event_count, new_events, duplicate_events, not_ours_events, attempts, "
+    "read_at, report_id";
+
+InboundMail ReadInboundMail(const Row& row) {
+  InboundMail mail;
+  mail.id = row.Int(0);
+  mail.received_at = row.Time(1);
+  mail.channel = row.Text(2);
+  mail.raw_sha256 = row.Text(3);
+  mail.size = row.Int(4);
+  mail.state = row.Text(5);
+  mail.format = row.Text(6);
+  mail.reason = row.Text(7);
+  mail.detail = row.Text(8);
+  mail.sender = row.Text(9);
+  mail.subject = row.Text(10);
+  mail.message_id = row.Text(11);
+  mail.reading = row.Text(12);
+  mail.event_count = row.Int(13);
+  mail.new_events = row.Int(14);
+  mail.duplicate_events = row.Int(15);
+  mail.not_ours_events = row.Int(16);
+  mail.attempts = static_cast<int>(row.Int(17));
+  mail.read_at = row.OptionalTime(18);
+  mail.report_id = row.Int(19);
+  return mail;
+}
+
+constexpr const char* kEventColumns =
+    "id, mail_id, case_id, targets, observed_at, observed_offset, abuse_type, format, "
+    "source_report_id, summary, attribution, customer_id, service_id";
+
+StoredEvent ReadEvent(const Row& row) {
+  StoredEvent event;
+  event.id = row.Int(0);
+  event.mail_id = row.Int(1);
+  event.case_id = row.IsNull(2) ? 0 : row.Int(2);
+  std::string targets = row.Text(3);
+  for (size_t pos = 0; pos < targets.size();) {
+    size_t end = std::min(targets.find('\n', pos), targets.size());
+    event.targets.push_back(targets.substr(pos, end - pos));
+    pos = end + 1;
+  }
+  event.observed.instant = row.Time(4);
+  event.observed.offset_minutes = static_cast<int>(row.Int(5));
+  event.abuse_type = row.Text(6);
+  event.format = row.Text(7);
+  event.source_report_id = row.Text(8);
+  event.summary = row.Text(9);
+  event.attribution = ParseAttributionResult(row.Text(10)).value_or(AttributionResult::kUnknown);
+  event.customer_id = row.Text(11);
+  event.service_id = row.Text(12);
+  return event;
+}
+
+// PostgreSQL array literals, for sending a column of many rows as one parameter.
+class ArrayLiteral {
+ public:
+  void Add(int64_t value) {
+    Separate();
+    text_ += std::to_string(value);
+  }
+  void AddNull() {
+    Separate();
+    text_ += "NULL";
+  }
+  void Add(std::string_view value) {
+    Separate();
+    text_ += '"';
+    for (char c : StorableText(value)) {
+      if (c == '"' || c == '\\') text_ += '\\';
+      text_ += c;
+    }
+    text_ += '"';
+  }
+  std::string Finish() { return "{" + text_ + "}"; }
+
+ private:
+  void Separate() {
+    if (!text_.empty()) text_ += ',';
+  }
+  std::string text_;
+};
+
 std::string SelectFrom(const char* columns, const char* rest) {
   return std::string("SELECT ") + columns + " " + rest;
 }
@@ -716,6 +803,205 @@ class PgTransaction final : public Transaction {
         "UPDATE cases SET report_count = report_count + 1, first_seen = LEAST(first_seen, $2), "
         "last_seen = GREATEST(last_seen, $2), updated_at = $3 WHERE id = $1";
     c_.Run(update, Params().Add(case_id).Add(observed).Add(now));
+  }
+
+  void CountEventsInCase(int64_t case_id, int64_t count, Instant first, Instant last,
+                         Instant now) override {
+    static const std::string update =
+        "UPDATE cases SET report_count = report_count + $2, first_seen = LEAST(first_seen, $3), "
+        "last_seen = GREATEST(last_seen, $4), updated_at = $5 WHERE id = $1";
+    c_.Run(update, Params().Add(case_id).Add(count).Add(first).Add(last).Add(now));
+  }
+
+  int64_t InsertInboundMail(const InboundMail& mail) override {
+    static const std::string insert =
+        "INSERT INTO inbound_mail (received_at, channel, raw, raw_sha256, size) "
+        "VALUES ($1, $2, $3, $4, $5) RETURNING id";
+    return c_
+        .Run(insert, Params()
+                         .Add(mail.received_at)
+                         .Add(mail.channel)
+                         .AddBytes(mail.raw)
+                         .Add(mail.raw_sha256)
+                         .Add(static_cast<int64_t>(mail.raw.size())))[0]
+        .Int(0);
+  }
+
+  std::vector<int64_t> ClaimInboundMail(Instant now, int limit, const std::string& owner,
+                                        Instant lease_until) override {
+    // As ClaimDueMail: mails another node is reading are skipped, not waited for.
+    static const std::string claim =
+        "WITH due AS (SELECT id FROM inbound_mail WHERE state = 'pending' AND lease_until <= $1 "
+        "ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED) "
+        "UPDATE inbound_mail SET lease_owner = $3, lease_until = $4, attempts = attempts + 1 "
+        "FROM due WHERE inbound_mail.id = due.id RETURNING inbound_mail.id";
+    Rows rows = c_.Run(claim, Params().Add(now).Add(limit).Add(owner).Add(lease_until));
+    std::vector<int64_t> out;
+    for (int i = 0; i < rows.size(); ++i) out.push_back(rows[i].Int(0));
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+
+  std::optional<InboundMail> GetInboundMail(int64_t mail_id, bool with_raw) override {
+    static const std::string with =
+        SelectFrom(kInboundMailColumns, ", raw FROM inbound_mail WHERE id = $1");
+    static const std::string without =
+        SelectFrom(kInboundMailColumns, "FROM inbound_mail WHERE id = $1");
+    Rows found = c_.Run(with_raw ? with : without, Params().Add(mail_id));
+    if (found.empty()) return std::nullopt;
+    InboundMail mail = ReadInboundMail(found[0]);
+    if (with_raw) mail.raw = found[0].Bytes(20);
+    return mail;
+  }
+
+  void RecordMailReading(const InboundMail& mail) override {
+    static const std::string update =
+        "UPDATE inbound_mail SET state = $2, format = $3, reason = $4, detail = $5, sender = $6, "
+        "subject = $7, message_id = $8, reading = $9, event_count = $10, new_events = $11, "
+        "duplicate_events = $12, not_ours_events = $13, read_at = $14, lease_owner = '', "
+        "lease_until = 0 WHERE id = $1";
+    c_.Run(update, Params()
+                       .Add(mail.id)
+                       .Add(mail.state)
+                       .Add(StorableText(mail.format))
+                       .Add(StorableText(mail.reason))
+                       .Add(StorableText(mail.detail))
+                       .Add(StorableText(mail.sender))
+                       .Add(StorableText(mail.subject))
+                       .Add(StorableText(mail.message_id))
+                       .Add(StorableText(mail.reading))
+                       .Add(mail.event_count)
+                       .Add(mail.new_events)
+                       .Add(mail.duplicate_events)
+                       .Add(mail.not_ours_events)
+                       .Add(mail.read_at));
+  }
+
+  std::vector<InboundMail> ListInboundMail(const MailFilter& filter) override {
+    static const std::string sql =
+        SelectFrom(kInboundMailColumns,
+                   "FROM inbound_mail WHERE ($1 = '' OR state = $1) ORDER BY id DESC "
+                   "LIMIT $2 OFFSET $3");
+    Rows rows = c_.Run(sql, Params().Add(filter.state).Add(filter.limit).Add(filter.offset));
+    std::vector<InboundMail> out;
+    for (int i = 0; i < rows.size(); ++i) out.push_back(ReadInboundMail(rows[i]));
+    return out;
+  }
+
+  int64_t CountInboundMail(const MailFilter& filter) override {
+    return c_
+        .Run("SELECT COUNT(*) FROM inbound_mail WHERE ($1 = '' OR state = $1)",
+             Params().Add(filter.state))[0]
+        .Int(0);
+  }
+
+  void MarkMailHandled(int64_t mail_id, int64_t report_id, Instant now) override {
+    c_.Run("UPDATE inbound_mail SET state = 'handled', report_id = $2, read_at = $3 WHERE id = $1",
+           Params().Add(mail_id).Add(report_id).Add(now));
+  }
+
+  std::vector<bool> KnownEvents(std::span<const EventKey> keys) override {
+    // One statement per column of keys, however many: the keys go as arrays.
+    static const std::string by_identity =
+        "SELECT k.i FROM unnest($1::bigint[], $2::bigint[]) WITH ORDINALITY AS k(o, f, i) "
+        "WHERE EXISTS (SELECT 1 FROM events e WHERE e.observed_at = k.o AND e.fingerprint = k.f)";
+    static const std::string by_source =
+        "SELECT k.i FROM unnest($1::bigint[]) WITH ORDINALITY AS k(s, i) "
+        "WHERE EXISTS (SELECT 1 FROM events e WHERE e.source_key = k.s)";
+    std::vector<bool> known(keys.size(), false);
+    if (keys.empty()) return known;
+    ArrayLiteral observed, fingerprints, sources;
+    for (const EventKey& key : keys) {
+      observed.Add(ToUnixSeconds(key.observed));
+      fingerprints.Add(key.fingerprint);
+      if (key.source_key != 0) {
+        sources.Add(key.source_key);
+      } else {
+        sources.AddNull();
+      }
+    }
+    auto mark = [&known](const Rows& rows) {
+      for (int i = 0; i < rows.size(); ++i) known[static_cast<size_t>(rows[i].Int(0) - 1)] = true;
+    };
+    mark(c_.Run(by_identity, Params().Add(observed.Finish()).Add(fingerprints.Finish())));
+    mark(c_.Run(by_source, Params().Add(sources.Finish())));
+    return known;
+  }
+
+  std::vector<bool> InsertEvents(std::span<const NewEvent> events) override {
+    // Rows go as one array per column; ON CONFLICT skips an identity another node stored
+    // first, and RETURNING tells which ones were stored.
+    static const std::string insert =
+        "INSERT INTO events (mail_id, case_id, observed_at, observed_offset, fingerprint, "
+        "source_key, abuse_type, targets, format, source_report_id, summary, attribution, "
+        "customer_id, service_id) "
+        "SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::int[], "
+        "$5::bigint[], $6::bigint[], $7::text[], $8::text[], $9::text[], $10::text[], "
+        "$11::text[], $12::text[], $13::text[], $14::text[]) "
+        "ON CONFLICT DO NOTHING RETURNING observed_at, fingerprint";
+    std::vector<bool> stored(events.size(), false);
+    constexpr size_t kChunk = 5000;
+    for (size_t start = 0; start < events.size(); start += kChunk) {
+      size_t end = std::min(events.size(), start + kChunk);
+      ArrayLiteral columns[14];
+      std::string targets;
+      for (size_t i = start; i < end; ++i) {
+        const NewEvent& item = events[i];
+        const Event& event = *item.event;
+        targets.clear();
+        for (const Target& target : event.targets) {
+          if (!targets.empty()) targets += '\n';
+          targets += target.canonical;
+        }
+        const Attribution* attribution = item.attribution;
+        columns[0].Add(item.mail_id);
+        if (item.case_id != 0) {
+          columns[1].Add(item.case_id);
+        } else {
+          columns[1].AddNull();
+        }
+        columns[2].Add(ToUnixSeconds(event.observed.instant));
+        columns[3].Add(event.observed.offset_minutes);
+        columns[4].Add(item.key.fingerprint);
+        if (item.key.source_key != 0) {
+          columns[5].Add(item.key.source_key);
+        } else {
+          columns[5].AddNull();
+        }
+        columns[6].Add(std::string_view(event.abuse_type));
+        columns[7].Add(std::string_view(targets));
+        columns[8].Add(item.format);
+        columns[9].Add(std::string_view(event.source_report_id));
+        columns[10].Add(std::string_view(event.summary));
+        columns[11].Add(AttributionResultName(attribution ? attribution->result
+                                                          : AttributionResult::kUnknown));
+        columns[12].Add(attribution ? std::string_view(attribution->customer_id) : "");
+        columns[13].Add(attribution ? std::string_view(attribution->service_id) : "");
+      }
+      Params params;
+      for (ArrayLiteral& column : columns) params.Add(column.Finish());
+      Rows rows = c_.Run(insert, params);
+      std::set<std::pair<int64_t, int64_t>> returned;
+      for (int r = 0; r < rows.size(); ++r) returned.emplace(rows[r].Int(0), rows[r].Int(1));
+      for (size_t i = start; i < end; ++i) {
+        stored[i] = returned.count({ToUnixSeconds(events[i].event->observed.instant),
+                                    events[i].key.fingerprint}) > 0;
+      }
+    }
+    return stored;
+  }
+
+  std::vector<StoredEvent> EventsOfCase(int64_t case_id, int limit, int offset) override {
+    static const std::string sql = SelectFrom(
+        kEventColumns, "FROM events WHERE case_id = $1 ORDER BY observed_at, id LIMIT $2 OFFSET $3");
+    Rows rows = c_.Run(sql, Params().Add(case_id).Add(limit).Add(offset));
+    std::vector<StoredEvent> out;
+    for (int i = 0; i < rows.size(); ++i) out.push_back(ReadEvent(rows[i]));
+    return out;
+  }
+
+  int64_t CountEventsOfCase(int64_t case_id) override {
+    return c_.Run("SELECT COUNT(*) FROM events WHERE case_id = $1", Params().Add(case_id))[0].Int(0);
   }
 
   std::optional<Case> GetCase(int64_t case_id) override {

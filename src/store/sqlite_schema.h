@@ -7,7 +7,7 @@
 
 namespace vigie::sqlite_schema {
 
-inline constexpr std::array<std::string_view, 1> kMigrations = {
+inline constexpr std::array<std::string_view, 2> kMigrations = {
     // 1: the foundation.
     R"sql(
 CREATE TABLE customers (
@@ -163,6 +163,58 @@ CREATE TABLE secrets (
   name TEXT PRIMARY KEY,
   value TEXT NOT NULL
 );
+)sql",
+    // 2: abuse mail and the events read from it.
+    R"sql(
+CREATE TABLE inbound_mail (
+  id INTEGER PRIMARY KEY,
+  received_at INTEGER NOT NULL,
+  channel TEXT NOT NULL,
+  raw BLOB NOT NULL,
+  raw_sha256 TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  state TEXT NOT NULL DEFAULT 'pending',
+  format TEXT NOT NULL DEFAULT '',
+  reason TEXT NOT NULL DEFAULT '',
+  detail TEXT NOT NULL DEFAULT '',
+  sender TEXT NOT NULL DEFAULT '',
+  subject TEXT NOT NULL DEFAULT '',
+  message_id TEXT NOT NULL DEFAULT '',
+  reading TEXT NOT NULL DEFAULT '',
+  event_count INTEGER NOT NULL DEFAULT 0,
+  new_events INTEGER NOT NULL DEFAULT 0,
+  duplicate_events INTEGER NOT NULL DEFAULT 0,
+  not_ours_events INTEGER NOT NULL DEFAULT 0,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  lease_owner TEXT NOT NULL DEFAULT '',
+  lease_until INTEGER NOT NULL DEFAULT 0,
+  read_at INTEGER,
+  report_id INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX inbound_mail_pending ON inbound_mail (id) WHERE state = 'pending';
+CREATE INDEX inbound_mail_state ON inbound_mail (state, id);
+
+CREATE TABLE events (
+  id INTEGER PRIMARY KEY,
+  mail_id INTEGER NOT NULL REFERENCES inbound_mail (id),
+  case_id INTEGER REFERENCES cases (id),
+  observed_at INTEGER NOT NULL,
+  observed_offset INTEGER NOT NULL,
+  fingerprint INTEGER NOT NULL,
+  source_key INTEGER,
+  abuse_type TEXT NOT NULL,
+  targets TEXT NOT NULL,
+  format TEXT NOT NULL,
+  source_report_id TEXT NOT NULL,
+  summary TEXT NOT NULL,
+  attribution TEXT NOT NULL,
+  customer_id TEXT NOT NULL,
+  service_id TEXT NOT NULL
+);
+CREATE UNIQUE INDEX events_identity ON events (observed_at, fingerprint);
+CREATE UNIQUE INDEX events_source ON events (source_key) WHERE source_key IS NOT NULL;
+CREATE INDEX events_case ON events (case_id, observed_at) WHERE case_id IS NOT NULL;
+CREATE INDEX events_mail ON events (mail_id);
 )sql",
 };
 

@@ -68,6 +68,7 @@ class Statement {
     }
   }
 
+  sqlite3_stmt* handle() const { return stmt_; }
   int64_t Int(int column) const { return sqlite3_column_int64(stmt_, column); }
   bool IsNull(int column) const { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }
   Instant Time(int column) const { return FromUnixSeconds(Int(column)); }
@@ -238,6 +239,60 @@ StoredReport ReadReport(const Statement& row) {
   return report;
 }
 
+constexpr const char* kInboundMailColumns =
+    "id, received_at, channel, raw_sha256, size, state, format, reason, detail, sender, subject, "
+    "message_id, reading, event_count, new_events, duplicate_events, not_ours_events, attempts, "
+    "read_at, report_id";
+
+InboundMail ReadInboundMail(const Statement& row) {
+  InboundMail mail;
+  mail.id = row.Int(0);
+  mail.received_at = row.Time(1);
+  mail.channel = row.Text(2);
+  mail.raw_sha256 = row.Text(3);
+  mail.size = row.Int(4);
+  mail.state = row.Text(5);
+  mail.format = row.Text(6);
+  mail.reason = row.Text(7);
+  mail.detail = row.Text(8);
+  mail.sender = row.Text(9);
+  mail.subject = row.Text(10);
+  mail.message_id = row.Text(11);
+  mail.reading = row.Text(12);
+  mail.event_count = row.Int(13);
+  mail.new_events = row.Int(14);
+  mail.duplicate_events = row.Int(15);
+  mail.not_ours_events = row.Int(16);
+  mail.attempts = static_cast<int>(row.Int(17));
+  mail.read_at = row.OptionalTime(18);
+  mail.report_id = row.Int(19);
+  return mail;
+}
+
+std::vector<std::string> SplitLines(const std::string& text);
+
+constexpr const char* kEventColumns =
+    "id, mail_id, case_id, targets, observed_at, observed_offset, abuse_type, format, "
+    "source_report_id, summary, attribution, customer_id, service_id";
+
+StoredEvent ReadEvent(const Statement& row) {
+  StoredEvent event;
+  event.id = row.Int(0);
+  event.mail_id = row.Int(1);
+  event.case_id = row.IsNull(2) ? 0 : row.Int(2);
+  event.targets = SplitLines(row.Text(3));
+  event.observed.instant = row.Time(4);
+  event.observed.offset_minutes = static_cast<int>(row.Int(5));
+  event.abuse_type = row.Text(6);
+  event.format = row.Text(7);
+  event.source_report_id = row.Text(8);
+  event.summary = row.Text(9);
+  event.attribution = ParseAttributionResult(row.Text(10)).value_or(AttributionResult::kUnknown);
+  event.customer_id = row.Text(11);
+  event.service_id = row.Text(12);
+  return event;
+}
+
 std::string JoinLines(const std::vector<std::string>& items) {
   std::string out;
   for (const std::string& item : items) {
@@ -363,6 +418,192 @@ class SqliteTransaction final : public Transaction {
         "last_seen = MAX(last_seen, ?2), updated_at = ?3 WHERE id = ?1");
     update.Bind(1, case_id).Bind(2, observed).Bind(3, now);
     update.Run();
+  }
+
+  void CountEventsInCase(int64_t case_id, int64_t count, Instant first, Instant last,
+                         Instant now) override {
+    auto update = c_.Prepare(
+        "UPDATE cases SET report_count = report_count + ?2, first_seen = MIN(first_seen, ?3), "
+        "last_seen = MAX(last_seen, ?4), updated_at = ?5 WHERE id = ?1");
+    update.Bind(1, case_id).Bind(2, count).Bind(3, first).Bind(4, last).Bind(5, now);
+    update.Run();
+  }
+
+  int64_t InsertInboundMail(const InboundMail& mail) override {
+    auto insert = c_.Prepare(
+        "INSERT INTO inbound_mail (received_at, channel, raw, raw_sha256, size) "
+        "VALUES (?1, ?2, ?3, ?4, ?5)");
+    insert.Bind(1, mail.received_at)
+        .Bind(2, mail.channel)
+        .BindBlob(3, mail.raw)
+        .Bind(4, mail.raw_sha256)
+        .Bind(5, static_cast<int64_t>(mail.raw.size()));
+    insert.Run();
+    return sqlite3_last_insert_rowid(c_.handle());
+  }
+
+  std::vector<int64_t> ClaimInboundMail(Instant now, int limit, const std::string& owner,
+                                        Instant lease_until) override {
+    std::vector<int64_t> out;
+    {
+      auto query = c_.Prepare(
+          "SELECT id FROM inbound_mail WHERE state = 'pending' AND lease_until <= ?1 "
+          "ORDER BY id LIMIT ?2");
+      query.Bind(1, now).Bind(2, limit);
+      while (query.Step()) out.push_back(query.Int(0));
+    }
+    for (int64_t id : out) {
+      auto lease = c_.Prepare(
+          "UPDATE inbound_mail SET lease_owner = ?2, lease_until = ?3, attempts = attempts + 1 "
+          "WHERE id = ?1");
+      lease.Bind(1, id).Bind(2, owner).Bind(3, lease_until);
+      lease.Run();
+    }
+    return out;
+  }
+
+  std::optional<InboundMail> GetInboundMail(int64_t mail_id, bool with_raw) override {
+    static const std::string sql =
+        std::string("SELECT ") + kInboundMailColumns + ", raw FROM inbound_mail WHERE id = ?1";
+    static const std::string sql_no_raw =
+        std::string("SELECT ") + kInboundMailColumns + " FROM inbound_mail WHERE id = ?1";
+    auto query = c_.Prepare(with_raw ? sql.c_str() : sql_no_raw.c_str());
+    query.Bind(1, mail_id);
+    if (!query.Step()) return std::nullopt;
+    InboundMail mail = ReadInboundMail(query);
+    if (with_raw) mail.raw = query.Text(20);
+    return mail;
+  }
+
+  void RecordMailReading(const InboundMail& mail) override {
+    auto update = c_.Prepare(
+        "UPDATE inbound_mail SET state = ?2, format = ?3, reason = ?4, detail = ?5, sender = ?6, "
+        "subject = ?7, message_id = ?8, reading = ?9, event_count = ?10, new_events = ?11, "
+        "duplicate_events = ?12, not_ours_events = ?13, read_at = ?14, lease_owner = '', "
+        "lease_until = 0 WHERE id = ?1");
+    update.Bind(1, mail.id)
+        .Bind(2, mail.state)
+        .Bind(3, mail.format)
+        .Bind(4, mail.reason)
+        .Bind(5, mail.detail)
+        .Bind(6, mail.sender)
+        .Bind(7, mail.subject)
+        .Bind(8, mail.message_id)
+        .Bind(9, mail.reading)
+        .Bind(10, mail.event_count)
+        .Bind(11, mail.new_events)
+        .Bind(12, mail.duplicate_events)
+        .Bind(13, mail.not_ours_events)
+        .Bind(14, mail.read_at);
+    update.Run();
+  }
+
+  std::vector<InboundMail> ListInboundMail(const MailFilter& filter) override {
+    static const std::string sql = std::string("SELECT ") + kInboundMailColumns +
+                                   " FROM inbound_mail WHERE (?1 = '' OR state = ?1) "
+                                   "ORDER BY id DESC LIMIT ?2 OFFSET ?3";
+    std::vector<InboundMail> out;
+    auto query = c_.Prepare(sql.c_str());
+    query.Bind(1, filter.state).Bind(2, filter.limit).Bind(3, filter.offset);
+    while (query.Step()) out.push_back(ReadInboundMail(query));
+    return out;
+  }
+
+  int64_t CountInboundMail(const MailFilter& filter) override {
+    auto query = c_.Prepare("SELECT COUNT(*) FROM inbound_mail WHERE (?1 = '' OR state = ?1)");
+    query.Bind(1, filter.state);
+    query.Step();
+    return query.Int(0);
+  }
+
+  void MarkMailHandled(int64_t mail_id, int64_t report_id, Instant now) override {
+    auto update = c_.Prepare(
+        "UPDATE inbound_mail SET state = 'handled', report_id = ?2, read_at = ?3 WHERE id = ?1");
+    update.Bind(1, mail_id).Bind(2, report_id).Bind(3, now);
+    update.Run();
+  }
+
+  std::vector<bool> KnownEvents(std::span<const EventKey> keys) override {
+    std::vector<bool> known(keys.size(), false);
+    auto by_identity =
+        c_.Prepare("SELECT 1 FROM events WHERE observed_at = ?1 AND fingerprint = ?2");
+    auto by_source = c_.Prepare("SELECT 1 FROM events WHERE source_key = ?1");
+    for (size_t i = 0; i < keys.size(); ++i) {
+      by_identity.Bind(1, keys[i].observed).Bind(2, keys[i].fingerprint);
+      known[i] = by_identity.Step();
+      sqlite3_reset(by_identity.handle());
+      if (!known[i] && keys[i].source_key != 0) {
+        by_source.Bind(1, keys[i].source_key);
+        known[i] = by_source.Step();
+        sqlite3_reset(by_source.handle());
+      }
+    }
+    return known;
+  }
+
+  std::vector<bool> InsertEvents(std::span<const NewEvent> events) override {
+    std::vector<bool> stored(events.size(), false);
+    auto insert = c_.Prepare(
+        "INSERT OR IGNORE INTO events (mail_id, case_id, observed_at, observed_offset, "
+        "fingerprint, source_key, abuse_type, targets, format, source_report_id, summary, "
+        "attribution, customer_id, service_id) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)");
+    std::string targets;
+    for (size_t i = 0; i < events.size(); ++i) {
+      const NewEvent& item = events[i];
+      const Event& event = *item.event;
+      targets.clear();
+      for (const Target& target : event.targets) {
+        if (!targets.empty()) targets += '\n';
+        targets += target.canonical;
+      }
+      insert.Bind(1, item.mail_id);
+      if (item.case_id != 0) {
+        insert.Bind(2, item.case_id);
+      } else {
+        insert.BindNull(2);
+      }
+      insert.Bind(3, event.observed.instant)
+          .Bind(4, event.observed.offset_minutes)
+          .Bind(5, item.key.fingerprint);
+      if (item.key.source_key != 0) {
+        insert.Bind(6, item.key.source_key);
+      } else {
+        insert.BindNull(6);
+      }
+      const Attribution* attribution = item.attribution;
+      insert.Bind(7, event.abuse_type)
+          .Bind(8, std::string_view(targets))
+          .Bind(9, item.format)
+          .Bind(10, event.source_report_id)
+          .Bind(11, event.summary)
+          .Bind(12, AttributionResultName(attribution ? attribution->result
+                                                       : AttributionResult::kUnknown))
+          .Bind(13, attribution ? std::string_view(attribution->customer_id) : "")
+          .Bind(14, attribution ? std::string_view(attribution->service_id) : "");
+      insert.Run();
+      stored[i] = sqlite3_changes(c_.handle()) > 0;
+      sqlite3_reset(insert.handle());
+    }
+    return stored;
+  }
+
+  std::vector<StoredEvent> EventsOfCase(int64_t case_id, int limit, int offset) override {
+    static const std::string sql = std::string("SELECT ") + kEventColumns +
+                                   " FROM events WHERE case_id = ?1 "
+                                   "ORDER BY observed_at, id LIMIT ?2 OFFSET ?3";
+    std::vector<StoredEvent> out;
+    auto query = c_.Prepare(sql.c_str());
+    query.Bind(1, case_id).Bind(2, limit).Bind(3, offset);
+    while (query.Step()) out.push_back(ReadEvent(query));
+    return out;
+  }
+
+  int64_t CountEventsOfCase(int64_t case_id) override {
+    auto query = c_.Prepare("SELECT COUNT(*) FROM events WHERE case_id = ?1");
+    query.Bind(1, case_id);
+    query.Step();
+    return query.Int(0);
   }
 
   std::optional<Case> GetCase(int64_t case_id) override {

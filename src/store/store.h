@@ -17,11 +17,13 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "core/case.h"
+#include "core/event.h"
 #include "core/report.h"
 #include "core/result.h"
 #include "core/time.h"
@@ -97,6 +99,72 @@ struct OutboxMail {
   Instant next_attempt_at{};
 };
 
+// An abuse mail as it arrived (by `vigie ingest-mail` or the API), kept byte for byte, and
+// what reading it found. It is stored before it is read, so nothing is lost when reading fails.
+struct InboundMail {
+  int64_t id = 0;
+  Instant received_at{};
+  std::string channel;     // "pipe" (an MTA through vigie ingest-mail) or "api"
+  std::string raw;         // loaded only when asked for
+  std::string raw_sha256;  // hex
+  int64_t size = 0;        // bytes of raw
+  // "pending" until read; then a ReadingStatus name ("parsed", "needs_human", "ignored",
+  // "rejected"); "handled" once an agent has turned a needs-human mail into a report.
+  std::string state = "pending";
+  std::string format;   // Reading::format
+  std::string reason;   // Reading::reason
+  std::string detail;   // Reading::detail
+  std::string sender;   // the From address
+  std::string subject;  // decoded, shortened
+  std::string message_id;
+  std::string reading;  // the whole reading as JSON (ReadingToJson), for the desk
+  int64_t event_count = 0;       // events read
+  int64_t new_events = 0;        // stored as new
+  int64_t duplicate_events = 0;  // already stored from an earlier mail, or twice in this one
+  int64_t not_ours_events = 0;   // about resources that are not the provider's: kept, no case
+  int attempts = 0;              // readings started (a crash mid-way leaves it pending)
+  std::optional<Instant> read_at;
+  int64_t report_id = 0;  // the report an agent made of it
+};
+
+struct MailFilter {
+  std::string state;  // "" for all
+  int limit = 100;
+  int offset = 0;
+};
+
+// What identifies an event for deduplication: the same time and fingerprint (a hash of its
+// targets and type), or the same source key (a hash of the sender's own id for it).
+struct EventKey {
+  Instant observed{};
+  int64_t fingerprint = 0;
+  int64_t source_key = 0;  // 0: the sender gave no id
+};
+
+struct NewEvent {
+  const Event* event = nullptr;
+  EventKey key;
+  int64_t mail_id = 0;
+  int64_t case_id = 0;  // 0: in no case (the resource is not ours)
+  std::string_view format;
+  const Attribution* attribution = nullptr;  // of the target the case is about; may be null
+};
+
+struct StoredEvent {
+  int64_t id = 0;
+  int64_t mail_id = 0;
+  int64_t case_id = 0;
+  std::vector<std::string> targets;  // canonical forms
+  ZonedInstant observed;
+  std::string abuse_type;
+  std::string format;
+  std::string source_report_id;
+  std::string summary;
+  AttributionResult attribution = AttributionResult::kUnknown;
+  std::string customer_id;
+  std::string service_id;
+};
+
 struct CaseFilter {
   std::optional<CaseStatus> status;
   std::string abuse_type;
@@ -128,6 +196,33 @@ class Transaction {
   // The hex SHA-256 of the status token of the report, or "" when there is none.
   virtual std::string StatusTokenHash(const std::string& reference) = 0;
   virtual std::optional<StoredReport> GetReport(int64_t report_id) = 0;
+
+  // Adds `count` events seen between `first` and `last` to the case's count and first/last seen.
+  virtual void CountEventsInCase(int64_t case_id, int64_t count, Instant first, Instant last,
+                                 Instant now) = 0;
+
+  // Abuse mail.
+  virtual int64_t InsertInboundMail(const InboundMail& mail) = 0;  // `raw` stored as given
+  // Leases up to `limit` pending mails, oldest first, to `owner` until `lease_until`; a mail
+  // leased by another owner whose lease has not expired is skipped. Counts an attempt on each.
+  virtual std::vector<int64_t> ClaimInboundMail(Instant now, int limit, const std::string& owner,
+                                                Instant lease_until) = 0;
+  virtual std::optional<InboundMail> GetInboundMail(int64_t mail_id, bool with_raw) = 0;
+  // Stores what reading found (state through read_at) and releases the lease.
+  virtual void RecordMailReading(const InboundMail& mail) = 0;
+  virtual std::vector<InboundMail> ListInboundMail(const MailFilter& filter) = 0;  // no raw
+  virtual int64_t CountInboundMail(const MailFilter& filter) = 0;
+  // A needs-human mail that an agent turned into `report_id`.
+  virtual void MarkMailHandled(int64_t mail_id, int64_t report_id, Instant now) = 0;
+
+  // Events. `KnownEvents` tells, for each key, whether an event with that identity is stored.
+  virtual std::vector<bool> KnownEvents(std::span<const EventKey> keys) = 0;
+  // Stores the events; one whose identity is already stored (a race with another node) is
+  // skipped. Returns, for each, whether it was stored.
+  virtual std::vector<bool> InsertEvents(std::span<const NewEvent> events) = 0;
+  // Oldest first.
+  virtual std::vector<StoredEvent> EventsOfCase(int64_t case_id, int limit, int offset) = 0;
+  virtual int64_t CountEventsOfCase(int64_t case_id) = 0;
 
   // Decisions: append only. Updates the case's status, deadline and outcome in the same step.
   virtual int64_t AppendDecision(const Decision& decision, const std::string& outcome) = 0;

@@ -503,6 +503,160 @@ TEST_P(StoreTest, OutboxLeaseKeepsAMailFromBeingClaimedTwice) {
                   .ok());
 }
 
+TEST_P(StoreTest, InboundMailIsKeptByteForByteAndLeasedOnce) {
+  Instant now = FromUnixSeconds(7000);
+  InboundMail mail;
+  mail.received_at = now;
+  mail.channel = "pipe";
+  mail.raw = std::string("From: a@example.net\r\n\r\n\0\xff\xfe body", 33);
+  mail.raw_sha256 = "hash";
+  int64_t id = 0;
+  ASSERT_TRUE(store_->Write([&](Transaction& tx) { id = tx.InsertInboundMail(mail); }).ok());
+
+  std::vector<int64_t> first, second;
+  ASSERT_TRUE(store_
+                  ->Write([&](Transaction& tx) {
+                    first = tx.ClaimInboundMail(now, 10, "node-a", now + minutes(5));
+                  })
+                  .ok());
+  ASSERT_TRUE(store_
+                  ->Write([&](Transaction& tx) {
+                    second = tx.ClaimInboundMail(now, 10, "node-b", now + minutes(5));
+                  })
+                  .ok());
+  EXPECT_EQ(first, std::vector<int64_t>{id});
+  EXPECT_TRUE(second.empty());
+
+  // The lease ran out without a reading recorded (the reader crashed): claimed again.
+  ASSERT_TRUE(store_
+                  ->Write([&](Transaction& tx) {
+                    second = tx.ClaimInboundMail(now + minutes(6), 10, "node-b", now + minutes(11));
+                  })
+                  .ok());
+  EXPECT_EQ(second, std::vector<int64_t>{id});
+
+  InboundMail read;
+  read.id = id;
+  read.state = "needs_human";
+  read.format = "free_text";
+  read.reason = "free_text";
+  read.sender = "a@example.net";
+  read.subject = "Phishing on your network";
+  read.reading = R"({"format":"free_text"})";
+  read.event_count = 3;
+  read.read_at = now + minutes(6);
+  ASSERT_TRUE(store_->Write([&](Transaction& tx) { tx.RecordMailReading(read); }).ok());
+
+  ASSERT_TRUE(store_
+                  ->Read([&](Transaction& tx) {
+                    std::optional<InboundMail> loaded = tx.GetInboundMail(id, true);
+                    ASSERT_TRUE(loaded);
+                    EXPECT_EQ(loaded->raw, mail.raw);
+                    EXPECT_EQ(loaded->size, 33);
+                    EXPECT_EQ(loaded->state, "needs_human");
+                    EXPECT_EQ(loaded->attempts, 2);
+                    EXPECT_EQ(loaded->event_count, 3);
+                    EXPECT_EQ(loaded->reading, read.reading);
+                    EXPECT_EQ(loaded->read_at, now + minutes(6));
+                    EXPECT_TRUE(tx.GetInboundMail(id, false)->raw.empty());
+                    EXPECT_EQ(tx.CountInboundMail({.state = "needs_human"}), 1);
+                    EXPECT_EQ(tx.CountInboundMail({.state = "pending"}), 0);
+                    ASSERT_EQ(tx.ListInboundMail({}).size(), 1u);
+                    EXPECT_EQ(tx.ListInboundMail({}).front().subject, read.subject);
+                  })
+                  .ok());
+  ASSERT_TRUE(store_
+                  ->Write([&](Transaction& tx) {
+                    EXPECT_TRUE(tx.ClaimInboundMail(now + hours(1), 10, "c", now + hours(2)).empty());
+                    tx.MarkMailHandled(id, 42, now);
+                  })
+                  .ok());
+  ASSERT_TRUE(store_
+                  ->Read([&](Transaction& tx) {
+                    EXPECT_EQ(tx.GetInboundMail(id, false)->state, "handled");
+                    EXPECT_EQ(tx.GetInboundMail(id, false)->report_id, 42);
+                  })
+                  .ok());
+}
+
+TEST_P(StoreTest, EventsAreStoredOnceByIdentityOrSourceKey) {
+  Instant now = FromUnixSeconds(1'700'000'000);
+  int64_t mail_id = 0, case_id = 0;
+  InboundMail mail;
+  mail.received_at = now;
+  mail.channel = "api";
+  mail.raw = "x";
+  ASSERT_TRUE(store_
+                  ->Write([&](Transaction& tx) {
+                    mail_id = tx.InsertInboundMail(mail);
+                    case_id = NewCase(tx, "service:S-1", now);
+                  })
+                  .ok());
+  Event a, b, c;
+  a.targets.push_back(*ParseTarget("192.0.2.1"));
+  a.observed.instant = now;
+  a.abuse_type = "security_flaw";
+  a.summary = "open \"ntp\" 123/udp, \\ {braces}";
+  b = a;
+  b.observed.instant = now + seconds(1);
+  b.observed.offset_minutes = 60;
+  b.source_report_id = "R-1";
+  c = a;
+  c.targets.push_back(*ParseTarget("http://example.com/x"));
+  Attribution attributed;
+  attributed.result = AttributionResult::kAttributed;
+  attributed.customer_id = "C-1";
+  attributed.service_id = "S-1";
+  std::vector<NewEvent> batch = {
+      {&a, {a.observed.instant, 11, 0}, mail_id, case_id, "shadowserver", &attributed},
+      {&b, {b.observed.instant, 12, 99}, mail_id, case_id, "shadowserver", &attributed},
+      {&c, {c.observed.instant, 13, 0}, mail_id, 0, "shadowserver", nullptr},
+  };
+  std::vector<bool> stored;
+  ASSERT_TRUE(store_->Write([&](Transaction& tx) { stored = tx.InsertEvents(batch); }).ok());
+  EXPECT_EQ(stored, (std::vector<bool>{true, true, true}));
+
+  // Known: the same time and fingerprint, or the same source key; a new time is not known.
+  std::vector<EventKey> keys = {{a.observed.instant, 11, 0},
+                                {a.observed.instant + seconds(5), 11, 0},
+                                {now + hours(1), 77, 99},
+                                {now + hours(1), 78, 100}};
+  std::vector<bool> known;
+  ASSERT_TRUE(store_->Read([&](Transaction& tx) { known = tx.KnownEvents(keys); }).ok());
+  EXPECT_EQ(known, (std::vector<bool>{true, false, true, false}));
+
+  // Inserting a known one again (another node got there first) stores nothing.
+  std::vector<NewEvent> again = {batch[0]};
+  ASSERT_TRUE(store_->Write([&](Transaction& tx) { stored = tx.InsertEvents(again); }).ok());
+  EXPECT_EQ(stored, std::vector<bool>{false});
+
+  ASSERT_TRUE(store_
+                  ->Write([&](Transaction& tx) {
+                    tx.CountEventsInCase(case_id, 2, now - hours(1), now + seconds(1), now);
+                  })
+                  .ok());
+  ASSERT_TRUE(store_
+                  ->Read([&](Transaction& tx) {
+                    std::vector<StoredEvent> events = tx.EventsOfCase(case_id, 10, 0);
+                    ASSERT_EQ(events.size(), 2u);
+                    EXPECT_EQ(tx.CountEventsOfCase(case_id), 2);
+                    EXPECT_EQ(events[0].targets, std::vector<std::string>{"192.0.2.1"});
+                    EXPECT_EQ(events[0].summary, a.summary);
+                    EXPECT_EQ(events[0].format, "shadowserver");
+                    EXPECT_EQ(events[0].service_id, "S-1");
+                    EXPECT_EQ(events[0].attribution, AttributionResult::kAttributed);
+                    EXPECT_EQ(events[1].source_report_id, "R-1");
+                    EXPECT_EQ(events[1].observed.offset_minutes, 60);
+                    EXPECT_EQ(events[1].mail_id, mail_id);
+                    EXPECT_EQ(tx.EventsOfCase(case_id, 10, 1).size(), 1u);
+                    Case counted = *tx.GetCase(case_id);
+                    EXPECT_EQ(counted.report_count, 3);
+                    EXPECT_EQ(counted.first_seen, now - hours(1));
+                    EXPECT_EQ(counted.last_seen, now + seconds(1));
+                  })
+                  .ok());
+}
+
 TEST_P(StoreTest, ExpiredLeaseIsClaimedAgainAndDueMailComesOldestFirst) {
   Instant now = FromUnixSeconds(5000);
   ASSERT_TRUE(store_
