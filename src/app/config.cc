@@ -31,7 +31,7 @@ Status LoadConfigFile(const std::filesystem::path& path, Config& config) {
   try {
     if (Status s = CheckKeys(root,
                              {"data", "database", "listen", "public_url", "resources", "io_threads",
-                              "mail", "smtp", "cases", "intake", "attribution"},
+                              "mail", "smtp", "cases", "intake", "mail_intake", "attribution"},
                              "");
         !s.ok()) {
       return s;
@@ -83,6 +83,34 @@ Status LoadConfigFile(const std::filesystem::path& path, Config& config) {
                              static_cast<int>(config.max_report_age.count() / 24)));
       config.max_body_bytes = static_cast<size_t>(
           toml::find_or(intake, "max_body_bytes", static_cast<int64_t>(config.max_body_bytes)));
+    }
+    if (root.contains("mail_intake")) {
+      const auto& mail = toml::find(root, "mail_intake");
+      if (Status s =
+              CheckKeys(mail,
+                        {"max_message_bytes", "max_part_bytes", "max_depth", "max_parts",
+                         "max_archive_bytes", "max_archive_ratio", "max_events", "xarf_schemas"},
+                        "mail_intake.");
+          !s.ok()) {
+        return s;
+      }
+      MailLimits& limits = config.mail_limits;
+      auto size = [&mail](const char* key, size_t fallback) {
+        int64_t value = toml::find_or(mail, key, static_cast<int64_t>(fallback));
+        if (value <= 0)
+          throw std::runtime_error(std::string("mail_intake.") + key + ": must be positive");
+        return static_cast<size_t>(value);
+      };
+      limits.max_message_bytes = size("max_message_bytes", limits.max_message_bytes);
+      limits.max_part_bytes = size("max_part_bytes", limits.max_part_bytes);
+      limits.max_depth = static_cast<int>(size("max_depth", static_cast<size_t>(limits.max_depth)));
+      limits.max_parts = static_cast<int>(size("max_parts", static_cast<size_t>(limits.max_parts)));
+      limits.max_archive_bytes = size("max_archive_bytes", limits.max_archive_bytes);
+      limits.max_archive_ratio = static_cast<int>(
+          size("max_archive_ratio", static_cast<size_t>(limits.max_archive_ratio)));
+      limits.max_events = size("max_events", limits.max_events);
+      config.xarf_schemas =
+          toml::find_or(mail, "xarf_schemas", std::string(config.xarf_schemas.string()));
     }
     if (root.contains("attribution")) {
       const auto& attribution = toml::find(root, "attribution");

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "core/result.h"
+#include "reading/reading.h"
 
 namespace vigie {
 
@@ -30,6 +31,11 @@ struct Config {
   std::chrono::minutes ambiguity_margin{30};
   size_t max_body_bytes = 2 << 20;
   int io_threads = 2;
+
+  // Abuse mail: what one message may cost, and where the XARF JSON schemas are (empty: vigie's
+  // built-in checks only).
+  MailLimits mail_limits;
+  std::filesystem::path xarf_schemas;
 
   std::string DatabaseUrl() const;
 };

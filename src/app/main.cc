@@ -18,6 +18,7 @@
 #include "cases/report_writer.h"
 #include "core/secrets.h"
 #include "jobs/mail_delivery.h"
+#include "jobs/mail_intake.h"
 #include "mail/templates.h"
 #include "mail/transport.h"
 #include "store/store.h"
@@ -167,6 +168,77 @@ int CommandTokenAdd(const Config& config, const std::string& email, const std::s
   return 0;
 }
 
+// The XARF schemas named by the configuration, or null. A configured directory that cannot be
+// read is an error: the operator asked for validation.
+Result<std::shared_ptr<const XarfSchemas>> LoadSchemas(const Config& config) {
+  if (config.xarf_schemas.empty()) return std::shared_ptr<const XarfSchemas>();
+  return Error{"config", "MERGE-PENDING"};
+}
+
+// `vigie ingest-mail`: what an MTA pipes a message into. The exit status is all the MTA sees:
+// 0 once the message is durably stored, 75 (EX_TEMPFAIL) when it could not be, so that the MTA
+// keeps it and tries again. Reading it is the server's job, later.
+int CommandIngestMail(const Config& config, bool dry_run, bool json) {
+  std::string raw;
+  {
+    // Messages past the limit are still kept (reading refuses them with the reason), up to
+    // four times the limit; beyond that the MTA is told to return the message to its sender.
+    size_t hard_cap = config.mail_limits.max_message_bytes * 4;
+    char chunk[1 << 16];
+    while (std::cin.read(chunk, sizeof chunk) || std::cin.gcount() > 0) {
+      raw.append(chunk, static_cast<size_t>(std::cin.gcount()));
+      if (raw.size() > hard_cap) {
+        std::cerr << "vigie: the message is larger than " << hard_cap << " bytes\n";
+        return kExitData;
+      }
+    }
+    if (std::cin.bad()) {
+      std::cerr << "vigie: cannot read the message on standard input\n";
+      return kExitTempFail;
+    }
+  }
+  if (dry_run) {
+    auto schemas = LoadSchemas(config);
+    if (!schemas.ok()) {
+      std::cerr << "vigie: " << config.xarf_schemas << ": " << schemas.error().message << "\n";
+      return kExitConfig;
+    }
+    ReadingOptions options;
+    options.limits = config.mail_limits;
+    options.received_at = Now();
+    options.xarf_schemas = schemas->get();
+    Reading reading = ReadMail(raw, options);
+    if (json) {
+      std::cout << ReadingToJson(reading) << "\n";
+    } else {
+      std::cout << "format: " << (reading.format.empty() ? "-" : reading.format) << "\n"
+                << "status: " << ReadingStatusName(reading.status) << "\n";
+      if (!reading.reason.empty()) {
+        std::cout << "reason: " << reading.reason << " (" << reading.detail << ")\n";
+      }
+      std::cout << "events: " << reading.events.size() << "\n";
+      for (size_t i = 0; i < reading.events.size() && i < 20; ++i) {
+        const Event& event = reading.events[i];
+        std::cout << "  " << FormatRfc3339(event.observed.instant, event.observed.offset_minutes)
+                  << " " << event.abuse_type;
+        for (const Target& target : event.targets) std::cout << " " << target.canonical;
+        std::cout << "\n";
+      }
+    }
+    return 0;
+  }
+  auto store = OpenOrExit(config);
+  size_t size = raw.size();
+  Result<int64_t> stored = StoreInboundMail(*store, std::move(raw), "pipe", Now());
+  if (!stored.ok()) {
+    std::cerr << "vigie: the message was not stored, try again later: " << stored.error().message
+              << "\n";
+    return kExitTempFail;
+  }
+  spdlog::info("event=mail_stored mail={} bytes={} channel=pipe", *stored, size);
+  return 0;
+}
+
 web::Server* g_server = nullptr;
 
 void OnSignal(int) {
@@ -192,6 +264,7 @@ int CommandServe(Config config, bool demo) {
   }
   server_options.io_threads = config.io_threads;
   server_options.max_body_bytes = config.max_body_bytes;
+  server_options.large_body_paths = {{"/api/v1/mail", config.mail_limits.max_message_bytes}};
 
   std::filesystem::path resources =
       config.resources.empty() ? VIGIE_RESOURCE_DIR : config.resources;
@@ -233,6 +306,18 @@ int CommandServe(Config config, bool demo) {
   policy.aggregation_window = config.aggregation_window;
   ReportWriter writer(*store, index, policy, status_key);
 
+  auto schemas = LoadSchemas(config);
+  if (!schemas.ok()) {
+    std::cerr << "vigie: " << config.xarf_schemas << ": " << schemas.error().message << "\n";
+    return kExitConfig;
+  }
+  MailReadingOptions reading_options;
+  reading_options.reading.limits = config.mail_limits;
+  reading_options.reading.xarf_schemas = schemas->get();
+  reading_options.policy = policy;
+  reading_options.owner = "node-" + std::to_string(getpid()) + "-" + RandomToken(6);
+  MailReading mail_reading(*store, index, reading_options);
+
   std::unique_ptr<mail::Transport> transport;
   if (config.smtp_host.empty()) {
     transport = mail::MakeFileDropTransport(config.data_dir / "mail");
@@ -271,6 +356,7 @@ int CommandServe(Config config, bool demo) {
   site_options.secure_cookies = config.public_url.rfind("https://", 0) == 0;
   site_options.max_report_age = config.max_report_age;
   site_options.customer_deadline = config.customer_deadline;
+  site_options.poke_mail_reading = [&mail_reading] { mail_reading.Poke(); };
   web::Site site(site_options, *store, writer, *pages);
   site.Attach(**server);
   (*server)->SetHandler([&site](web::Request request, web::Respond respond) {
@@ -278,6 +364,7 @@ int CommandServe(Config config, bool demo) {
   });
 
   delivery.Start();
+  mail_reading.Start();
   g_server = server->get();
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
@@ -351,6 +438,13 @@ int main(int argc, char** argv) {
   token_add->add_option("EMAIL", token_email, "the staff member's email")->required();
   token_add->add_option("--label", token_label, "what the token is for");
 
+  CLI::App* ingest = app.add_subcommand(
+      "ingest-mail", "store one abuse mail read on standard input (an MTA pipe transport)");
+  add_store_options(ingest);
+  bool dry_run = false, as_json = false;
+  ingest->add_flag("--dry-run", dry_run, "store nothing; print what reading the mail finds");
+  ingest->add_flag("--json", as_json, "with --dry-run: print the reading as one JSON object");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
@@ -378,5 +472,6 @@ int main(int argc, char** argv) {
   if (*import) return CommandInventoryImport(config, import_file);
   if (*user_add) return CommandUserAdd(config, user_email, role);
   if (*token_add) return CommandTokenAdd(config, token_email, token_label);
+  if (*ingest) return CommandIngestMail(config, dry_run, as_json);
   return 64;
 }

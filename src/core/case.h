@@ -28,8 +28,8 @@ struct Case {
   std::string customer_id;
   std::string service_id;
   int64_t report_count = 0;  // reports and events counted in it
-  Instant first_seen{};  // earliest abuse instant among its reports
-  Instant last_seen{};   // latest abuse instant among its reports
+  Instant first_seen{};      // earliest abuse instant among its reports
+  Instant last_seen{};       // latest abuse instant among its reports
   Instant created_at{};
   Instant updated_at{};
   std::optional<Instant> deadline;  // the customer's deadline once forwarded

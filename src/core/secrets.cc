@@ -55,6 +55,17 @@ std::string Sha256Hex(std::string_view data) {
   return hex;
 }
 
+int64_t Digest64(std::string_view data) {
+  EnsureSodium();
+  unsigned char digest[crypto_generichash_BYTES_MIN];
+  crypto_generichash(digest, sizeof digest, reinterpret_cast<const unsigned char*>(data.data()),
+                     data.size(), nullptr, 0);
+  uint64_t value = 0;
+  for (int i = 0; i < 8; ++i) value = (value << 8) | digest[i];
+  value &= 0x7fffffffffffffffULL;  // positive, as every store's integer column reads it
+  return value == 0 ? 1 : static_cast<int64_t>(value);
+}
+
 bool ConstantTimeEquals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   EnsureSodium();

@@ -1,6 +1,7 @@
 // Unguessable identifiers and hashes: report references, status tokens, session ids.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -15,6 +16,10 @@ std::string NewReference();
 
 // Lower-case hex SHA-256 of `data`.
 std::string Sha256Hex(std::string_view data);
+
+// A stable 64-bit digest of `data` (BLAKE2b, the first 8 bytes), never 0: an identity for
+// deduplication that a sender cannot aim at another sender's events.
+int64_t Digest64(std::string_view data);
 
 // Constant-time comparison of two strings of equal length; false when lengths differ.
 bool ConstantTimeEquals(std::string_view a, std::string_view b);

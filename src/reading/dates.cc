@@ -29,7 +29,8 @@ class Cursor {
   bool Number(int& out, size_t min_width, size_t max_width) {
     size_t start = pos_;
     int value = 0;
-    while (!AtEnd() && pos_ - start < max_width && std::isdigit(static_cast<unsigned char>(Peek()))) {
+    while (!AtEnd() && pos_ - start < max_width &&
+           std::isdigit(static_cast<unsigned char>(Peek()))) {
       value = value * 10 + (text_[pos_] - '0');
       ++pos_;
     }
@@ -107,8 +108,8 @@ bool OnlyCommentLeft(Cursor& cursor) {
   return rest.empty() || (rest.front() == '(' && rest.find(')') != std::string_view::npos);
 }
 
-std::optional<ZonedInstant> Build(int year, int month, int day, int hour, int minute,
-                                  int second, int offset) {
+std::optional<ZonedInstant> Build(int year, int month, int day, int hour, int minute, int second,
+                                  int offset) {
   if (hour > 23 || minute > 59 || second > 60) return std::nullopt;
   if (second == 60) second = 59;  // a leap second is not worth losing the event for
   date::year_month_day civil{date::year(year), date::month(static_cast<unsigned>(month)),
@@ -163,8 +164,10 @@ std::optional<ZonedInstant> ParseRfc5322(std::string_view text, bool* zone_given
   if (month == 0) return std::nullopt;
   cursor.SkipSpaces();
   if (!cursor.Number(year, 2, 4)) return std::nullopt;
-  if (year < 50) year += 2000;        // RFC 5322 section 4.3: two-digit years
-  else if (year < 1000) year += 1900;
+  if (year < 50)
+    year += 2000;  // RFC 5322 section 4.3: two-digit years
+  else if (year < 1000)
+    year += 1900;
   cursor.SkipSpaces();
   if (!cursor.Number(hour, 1, 2) || !cursor.Take(':') || !cursor.Number(minute, 2, 2)) {
     return std::nullopt;

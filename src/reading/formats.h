@@ -26,8 +26,7 @@ std::optional<Reading> ReadXArf(const MimeMessage& message, const ReadingOptions
 std::optional<Reading> ReadXarfJson(const MimeMessage& message, const ReadingOptions& options);
 
 // Shadowserver CSV, plain or zipped: shadowserver.cc.
-std::optional<Reading> ReadShadowserver(const MimeMessage& message,
-                                        const ReadingOptions& options);
+std::optional<Reading> ReadShadowserver(const MimeMessage& message, const ReadingOptions& options);
 
 // XML notices: ACNS copyright notices, IODEF v1, Google Safe Browsing: notices.cc.
 std::optional<Reading> ReadXmlNotice(const MimeMessage& message, const ReadingOptions& options);

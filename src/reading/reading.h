@@ -26,11 +26,11 @@ class XarfSchemas;  // intake/json_schema.h
 // the message (status kRejected) with the limit's name as the reason.
 struct MailLimits {
   size_t max_message_bytes = 32u << 20;  // "message_too_large"
-  size_t max_part_bytes = 16u << 20;     // one decoded MIME part or archive member: "part_too_large"
-  int max_depth = 8;                     // multipart/message/archive nesting: "too_deep"
-  int max_parts = 256;                   // MIME parts plus archive members: "too_many_parts"
+  size_t max_part_bytes = 16u << 20;  // one decoded MIME part or archive member: "part_too_large"
+  int max_depth = 8;                  // multipart/message/archive nesting: "too_deep"
+  int max_parts = 256;                // MIME parts plus archive members: "too_many_parts"
   size_t max_archive_bytes = 128u << 20;  // all archive members unpacked: "archive_too_large"
-  int max_archive_ratio = 200;  // unpacked size over packed size of one member: "archive_ratio"
+  int max_archive_ratio = 200;    // unpacked size over packed size of one member: "archive_ratio"
   size_t max_events = 1'000'000;  // "too_many_events"
 };
 
@@ -55,7 +55,7 @@ struct Reading {
   std::vector<Event> events;  // kParsed: at least one
 
   // Free text (and needs-human readings of known formats): what a person may pick from.
-  std::vector<Target> candidate_targets;   // deduplicated, in order of appearance, at most 100
+  std::vector<Target> candidate_targets;      // deduplicated, in order of appearance, at most 100
   std::vector<ZonedInstant> candidate_times;  // idem, at most 20
   std::string suggested_abuse_type;           // from keywords, "" when none
 

@@ -973,8 +973,8 @@ class PgTransaction final : public Transaction {
         columns[8].Add(item.format);
         columns[9].Add(std::string_view(event.source_report_id));
         columns[10].Add(std::string_view(event.summary));
-        columns[11].Add(AttributionResultName(attribution ? attribution->result
-                                                          : AttributionResult::kUnknown));
+        columns[11].Add(
+            AttributionResultName(attribution ? attribution->result : AttributionResult::kUnknown));
         columns[12].Add(attribution ? std::string_view(attribution->customer_id) : "");
         columns[13].Add(attribution ? std::string_view(attribution->service_id) : "");
       }
@@ -992,8 +992,9 @@ class PgTransaction final : public Transaction {
   }
 
   std::vector<StoredEvent> EventsOfCase(int64_t case_id, int limit, int offset) override {
-    static const std::string sql = SelectFrom(
-        kEventColumns, "FROM events WHERE case_id = $1 ORDER BY observed_at, id LIMIT $2 OFFSET $3");
+    static const std::string sql =
+        SelectFrom(kEventColumns,
+                   "FROM events WHERE case_id = $1 ORDER BY observed_at, id LIMIT $2 OFFSET $3");
     Rows rows = c_.Run(sql, Params().Add(case_id).Add(limit).Add(offset));
     std::vector<StoredEvent> out;
     for (int i = 0; i < rows.size(); ++i) out.push_back(ReadEvent(rows[i]));
@@ -1001,7 +1002,8 @@ class PgTransaction final : public Transaction {
   }
 
   int64_t CountEventsOfCase(int64_t case_id) override {
-    return c_.Run("SELECT COUNT(*) FROM events WHERE case_id = $1", Params().Add(case_id))[0].Int(0);
+    return c_.Run("SELECT COUNT(*) FROM events WHERE case_id = $1", Params().Add(case_id))[0].Int(
+        0);
   }
 
   std::optional<Case> GetCase(int64_t case_id) override {

@@ -578,7 +578,7 @@ class SqliteTransaction final : public Transaction {
           .Bind(10, event.source_report_id)
           .Bind(11, event.summary)
           .Bind(12, AttributionResultName(attribution ? attribution->result
-                                                       : AttributionResult::kUnknown))
+                                                      : AttributionResult::kUnknown))
           .Bind(13, attribution ? std::string_view(attribution->customer_id) : "")
           .Bind(14, attribution ? std::string_view(attribution->service_id) : "");
       insert.Run();

@@ -117,7 +117,7 @@ struct InboundMail {
   std::string sender;   // the From address
   std::string subject;  // decoded, shortened
   std::string message_id;
-  std::string reading;  // the whole reading as JSON (ReadingToJson), for the desk
+  std::string reading;           // the whole reading as JSON (ReadingToJson), for the desk
   int64_t event_count = 0;       // events read
   int64_t new_events = 0;        // stored as new
   int64_t duplicate_events = 0;  // already stored from an earlier mail, or twice in this one

@@ -567,7 +567,8 @@ TEST_P(StoreTest, InboundMailIsKeptByteForByteAndLeasedOnce) {
                   .ok());
   ASSERT_TRUE(store_
                   ->Write([&](Transaction& tx) {
-                    EXPECT_TRUE(tx.ClaimInboundMail(now + hours(1), 10, "c", now + hours(2)).empty());
+                    EXPECT_TRUE(
+                        tx.ClaimInboundMail(now + hours(1), 10, "c", now + hours(2)).empty());
                     tx.MarkMailHandled(id, 42, now);
                   })
                   .ok());

@@ -15,6 +15,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 namespace vigie::web {
@@ -149,12 +150,17 @@ class BeastServer final : public Server {
     beast::flat_buffer buffer;
     for (;;) {
       http::request_parser<http::string_body> parser;
-      parser.body_limit(options_.max_body_bytes);
       parser.header_limit(16 * 1024);
       stream.expires_after(std::chrono::seconds(options_.idle_timeout_seconds));
-      auto [error, bytes] =
-          co_await http::async_read(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
+      // The header first: the body limit depends on the path.
+      auto [error, bytes] = co_await http::async_read_header(stream, buffer, parser,
+                                                             asio::as_tuple(asio::use_awaitable));
       (void)bytes;
+      if (!error) {
+        parser.body_limit(BodyLimit(parser.get().target()));
+        std::tie(error, bytes) =
+            co_await http::async_read(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
+      }
       if (error == http::error::end_of_stream || error == asio::error::eof) break;
       if (error == http::error::body_limit) {
         auto response = Plain(http::status::payload_too_large,
@@ -188,6 +194,14 @@ class BeastServer final : public Server {
     }
     beast::error_code ignored;
     stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  }
+
+  size_t BodyLimit(std::string_view target) const {
+    target = target.substr(0, target.find('?'));
+    for (const auto& [path, limit] : options_.large_body_paths) {
+      if (target == path) return limit;
+    }
+    return options_.max_body_bytes;
   }
 
   // Closes our side, then reads and discards what the client is still sending for a moment, so

@@ -8,6 +8,8 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "core/result.h"
 #include "web/http.h"
@@ -20,6 +22,8 @@ struct ServerOptions {
   int io_threads = 2;
   int blocking_threads = 8;         // for handlers that wait on the database
   size_t max_body_bytes = 1 << 20;  // larger bodies get 413 without being read
+  // Paths that accept larger bodies (abuse mail through the API), each with its own limit.
+  std::vector<std::pair<std::string, size_t>> large_body_paths;
   int idle_timeout_seconds = 30;
 };
 

@@ -10,7 +10,9 @@
 #include <charconv>
 #include <fstream>
 #include <mutex>
+#include <set>
 #include <sstream>
+#include <tuple>
 #include <unordered_map>
 
 #include "cases/decide.h"
@@ -19,6 +21,7 @@
 #include "core/secrets.h"
 #include "intake/intake.h"
 #include "intake/messages.h"
+#include "jobs/mail_intake.h"
 #include "store/store.h"
 #include "web/render.h"
 #include "web/server.h"
@@ -32,6 +35,8 @@ constexpr const char* kCsrfCookie = "vigie_csrf";
 constexpr const char* kSessionCookie = "vigie_session";
 constexpr const char* kLanguageCookie = "vigie_lang";
 constexpr auto kSessionLifetime = std::chrono::hours(12);
+// Events listed with a case by the API; the rest are paged through /api/v1/cases/{id}/events.
+constexpr int kEventsInCase = 1000;
 
 // No inline script or style anywhere: report text is hostile, and this makes an escaping slip
 // inert rather than exploitable.
@@ -196,6 +201,49 @@ json::object ReportJsonForStaff(const StoredReport& report) {
       {"raw_sha256", report.raw_sha256},
       {"raw_type", d.raw_type},
   };
+}
+
+json::object EventJson(const StoredEvent& event) {
+  json::array targets;
+  for (const std::string& target : event.targets) targets.emplace_back(target);
+  return json::object{
+      {"id", event.id},
+      {"mail_id", event.mail_id},
+      {"targets", std::move(targets)},
+      {"observed_at", FormatTime(event.observed.instant, event.observed.offset_minutes)},
+      {"abuse_type", event.abuse_type},
+      {"format", event.format},
+      {"source_report_id", event.source_report_id},
+      {"summary", event.summary},
+      {"attribution", AttributionResultName(event.attribution)},
+      {"customer_id", event.customer_id},
+      {"service_id", event.service_id},
+  };
+}
+
+json::object InboundMailJson(const InboundMail& mail) {
+  json::object out{
+      {"id", mail.id},
+      {"received_at", FormatTime(mail.received_at)},
+      {"channel", mail.channel},
+      {"size", mail.size},
+      {"sha256", mail.raw_sha256},
+      {"state", mail.state},
+      {"format", mail.format},
+      {"reason", mail.reason},
+      {"detail", mail.detail},
+      {"sender", mail.sender},
+      {"subject", mail.subject},
+      {"message_id", mail.message_id},
+      {"event_count", mail.event_count},
+      {"new_events", mail.new_events},
+      {"duplicate_events", mail.duplicate_events},
+      {"not_ours_events", mail.not_ours_events},
+      {"attempts", mail.attempts},
+      {"read_at", mail.read_at ? json::value(FormatTime(*mail.read_at)) : json::value(nullptr)},
+      {"report_id", mail.report_id},
+  };
+  return out;
 }
 
 // What the reporter is told of their report's progress.
@@ -1038,21 +1086,145 @@ struct Site::Impl {
     std::optional<Case> value;
     std::vector<StoredReport> reports;
     std::vector<Decision> decisions;
+    std::vector<StoredEvent> events;
+    int64_t event_count = 0;
     Status status = store.Read([&](Transaction& tx) {
       value = tx.GetCase(*id);
       if (!value) return;
       reports = tx.ReportsOfCase(*id);
       decisions = tx.DecisionsOfCase(*id);
+      events = tx.EventsOfCase(*id, kEventsInCase, 0);
+      event_count = tx.CountEventsOfCase(*id);
     });
     if (!status.ok()) return JsonError(503, "", "the store is unavailable; retry");
     if (!value) return JsonError(404, "id", "no such case");
     json::object out = CaseJson(*value);
-    json::array report_list, decision_list;
+    json::array report_list, decision_list, event_list;
     for (const StoredReport& report : reports) report_list.push_back(ReportJsonForStaff(report));
     for (const Decision& d : decisions) decision_list.push_back(DecisionJson(d));
+    for (const StoredEvent& event : events) event_list.push_back(EventJson(event));
     out["reports"] = std::move(report_list);
     out["decisions"] = std::move(decision_list);
+    out["event_count"] = event_count;
+    // The first events; /api/v1/cases/{id}/events pages through all of them.
+    out["events"] = std::move(event_list);
     return JsonResponse(200, out);
+  }
+
+  // Paging parameters: limit 1..1000 (default 100), offset >= 0.
+  static bool PageOf(const Request& request, int* limit, int* offset, std::string* problem) {
+    *limit = 100;
+    *offset = 0;
+    for (auto [name, out, low, high] :
+         {std::tuple{"limit", limit, 1, 1000}, std::tuple{"offset", offset, 0, 1'000'000'000}}) {
+      std::string text = request.Query(name);
+      if (text.empty()) continue;
+      int value = 0;
+      auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+      if (error != std::errc() || end != text.data() + text.size() || value < low || value > high) {
+        *problem = name;
+        return false;
+      }
+      *out = value;
+    }
+    return true;
+  }
+
+  Response ApiCaseEvents(const Request& request) {
+    auto id = ParseId(request.Param("id"));
+    if (!id) return JsonError(404, "id", "no such case");
+    int limit = 0, offset = 0;
+    std::string problem;
+    if (!PageOf(request, &limit, &offset, &problem)) {
+      return JsonError(422, problem, "must be a whole number in range");
+    }
+    std::optional<Case> value;
+    std::vector<StoredEvent> events;
+    int64_t total = 0;
+    Status status = store.Read([&](Transaction& tx) {
+      value = tx.GetCase(*id);
+      if (!value) return;
+      events = tx.EventsOfCase(*id, limit, offset);
+      total = tx.CountEventsOfCase(*id);
+    });
+    if (!status.ok()) return JsonError(503, "", "the store is unavailable; retry");
+    if (!value) return JsonError(404, "id", "no such case");
+    json::array list;
+    for (const StoredEvent& event : events) list.push_back(EventJson(event));
+    return JsonResponse(200, json::object{{"total", total}, {"events", std::move(list)}});
+  }
+
+  // ---- abuse mail ---------------------------------------------------------------------------
+
+  Response ApiMailSubmit(const Request& request) {
+    if (request.body.empty()) return JsonError(422, "body", "the message is empty");
+    Result<int64_t> stored = StoreInboundMail(store, request.body, "api", Now());
+    if (!stored.ok()) {
+      Response response = JsonError(503, "", "the message was not stored; retry");
+      response.Set("Retry-After", "30");
+      return response;
+    }
+    spdlog::info("event=mail_stored mail={} bytes={} channel=api", *stored, request.body.size());
+    if (options.poke_mail_reading) options.poke_mail_reading();
+    std::string url = "/api/v1/mail/" + std::to_string(*stored);
+    Response response =
+        JsonResponse(202, json::object{{"id", *stored}, {"state", "pending"}, {"url", url}});
+    response.Set("Location", url);
+    return response;
+  }
+
+  Response ApiMailList(const Request& request) {
+    MailFilter filter;
+    filter.state = request.Query("state");
+    static const std::set<std::string> kStates = {"",        "pending",  "parsed", "needs_human",
+                                                  "ignored", "rejected", "handled"};
+    if (!kStates.contains(filter.state)) return JsonError(422, "state", "unknown value");
+    std::string problem;
+    if (!PageOf(request, &filter.limit, &filter.offset, &problem)) {
+      return JsonError(422, problem, "must be a whole number in range");
+    }
+    std::vector<InboundMail> mails;
+    int64_t total = 0;
+    Status status = store.Read([&](Transaction& tx) {
+      mails = tx.ListInboundMail(filter);
+      total = tx.CountInboundMail(filter);
+    });
+    if (!status.ok()) return JsonError(503, "", "the store is unavailable; retry");
+    json::array list;
+    for (const InboundMail& mail : mails) list.push_back(InboundMailJson(mail));
+    return JsonResponse(200, json::object{{"total", total}, {"mail", std::move(list)}});
+  }
+
+  Response ApiMail(const Request& request) {
+    auto id = ParseId(request.Param("id"));
+    if (!id) return JsonError(404, "id", "no such mail");
+    std::optional<InboundMail> mail;
+    Status status = store.Read([&](Transaction& tx) { mail = tx.GetInboundMail(*id, false); });
+    if (!status.ok()) return JsonError(503, "", "the store is unavailable; retry");
+    if (!mail) return JsonError(404, "id", "no such mail");
+    json::object out = InboundMailJson(*mail);
+    boost::system::error_code error;
+    json::value reading = json::parse(mail->reading, error);
+    out["reading"] = error ? json::value(nullptr) : std::move(reading);
+    return JsonResponse(200, out);
+  }
+
+  // The message as received, as a download: never rendered, whoever asks.
+  Response MailRawDownload(const Request& request, bool api) {
+    std::string language = PickLanguage(request);
+    auto id = ParseId(request.Param("id"));
+    if (!id) return api ? JsonError(404, "id", "no such mail") : NotFound(language);
+    std::optional<InboundMail> mail;
+    Status status = store.Read([&](Transaction& tx) { mail = tx.GetInboundMail(*id, true); });
+    if (!status.ok()) return api ? JsonError(503, "", "retry") : Unavailable(language);
+    if (!mail) return api ? JsonError(404, "id", "no such mail") : NotFound(language);
+    Response response{200, {}, std::move(mail->raw)};
+    response.Set("Content-Type", "application/octet-stream");
+    response.Set("Content-Disposition",
+                 "attachment; filename=\"mail-" + std::to_string(*id) + ".eml\"");
+    SecureHeaders(response);
+    response.Set("Cache-Control", "no-store");
+    return response;
   }
 
   Response ApiDecide(const Request& request, const User& user) {
@@ -1227,23 +1399,66 @@ struct Site::Impl {
       Blocking(std::move(respond), [this, request] { return ApiReportStatus(request); });
       return;
     }
-    bool cases_list = get && path == "/api/v1/cases";
-    bool case_get = get && Match("/api/v1/cases/{id}", path, request);
-    bool decide = post && Match("/api/v1/cases/{id}/decisions", path, request);
-    if (!cases_list && !case_get && !decide) {
+    enum class Endpoint {
+      kNone,
+      kCases,
+      kCase,
+      kCaseEvents,
+      kDecide,
+      kMailSubmit,
+      kMailList,
+      kMail,
+      kMailRaw
+    } endpoint = Endpoint::kNone;
+    if (get && path == "/api/v1/cases") {
+      endpoint = Endpoint::kCases;
+    } else if (get && Match("/api/v1/cases/{id}", path, request)) {
+      endpoint = Endpoint::kCase;
+    } else if (get && Match("/api/v1/cases/{id}/events", path, request)) {
+      endpoint = Endpoint::kCaseEvents;
+    } else if (post && Match("/api/v1/cases/{id}/decisions", path, request)) {
+      endpoint = Endpoint::kDecide;
+    } else if (post && path == "/api/v1/mail") {
+      endpoint = Endpoint::kMailSubmit;
+    } else if (get && path == "/api/v1/mail") {
+      endpoint = Endpoint::kMailList;
+    } else if (get && Match("/api/v1/mail/{id}", path, request)) {
+      endpoint = Endpoint::kMail;
+    } else if (get && Match("/api/v1/mail/{id}/raw", path, request)) {
+      endpoint = Endpoint::kMailRaw;
+    }
+    if (endpoint == Endpoint::kNone) {
       respond(JsonError(404, "path", "no such endpoint"));
       return;
     }
-    Blocking(std::move(respond), [this, request, cases_list, case_get] {
+    Blocking(std::move(respond), [this, request = std::move(request), endpoint]() {
       std::optional<User> user = ApiUser(request);
       if (!user) {
         Response response = JsonError(401, "Authorization", "a valid staff API token is required");
         response.Set("WWW-Authenticate", "Bearer");
         return response;
       }
-      if (cases_list) return ApiCases(request);
-      if (case_get) return ApiCase(request);
-      return ApiDecide(request, *user);
+      switch (endpoint) {
+        case Endpoint::kCases:
+          return ApiCases(request);
+        case Endpoint::kCase:
+          return ApiCase(request);
+        case Endpoint::kCaseEvents:
+          return ApiCaseEvents(request);
+        case Endpoint::kDecide:
+          return ApiDecide(request, *user);
+        case Endpoint::kMailSubmit:
+          return ApiMailSubmit(request);
+        case Endpoint::kMailList:
+          return ApiMailList(request);
+        case Endpoint::kMail:
+          return ApiMail(request);
+        case Endpoint::kMailRaw:
+          return MailRawDownload(request, true);
+        case Endpoint::kNone:
+          break;
+      }
+      return JsonError(404, "path", "no such endpoint");
     });
   }
 

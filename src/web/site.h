@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -25,6 +26,8 @@ struct SiteOptions {
   bool secure_cookies = false;       // set Secure on cookies (when served over HTTPS)
   std::chrono::seconds max_report_age{std::chrono::hours(24 * 365)};
   std::chrono::hours customer_deadline{48};
+  // Called after an abuse mail is stored through the API, so that it is read at once.
+  std::function<void()> poke_mail_reading;
 };
 
 class Site {
