@@ -25,6 +25,13 @@ std::optional<Reading> ReadXArf(const MimeMessage& message, const ReadingOptions
 // XARF JSON (v3 and its abusix predecessors, v4), as the body or an attachment: xarf_json.cc.
 std::optional<Reading> ReadXarfJson(const MimeMessage& message, const ReadingOptions& options);
 
+// The JSON-level reader behind ReadXarfJson, on one JSON text (a part's decoded body). nullopt
+// when the text is not JSON, not an object, or not XARF: no "xarf_version", and neither a
+// known v3 "Version" ("1", "2", "3", "3.0", "3.0.0", "alpha", "development") nor a "Report"
+// member. A XARF document that breaks its rules is "xarf3"/"xarf4" with status kRejected,
+// reason "xarf_invalid" and a detail naming the first fields at fault and why.
+std::optional<Reading> ReadXarfText(std::string_view json, const ReadingOptions& options);
+
 // Shadowserver CSV, plain or zipped: shadowserver.cc.
 std::optional<Reading> ReadShadowserver(const MimeMessage& message, const ReadingOptions& options);
 
