@@ -19,8 +19,21 @@ namespace vigie::reading {
 // ARF (RFC 5965) and authentication failure reports (RFC 6591): arf.cc.
 std::optional<Reading> ReadArf(const MimeMessage& message, const ReadingOptions& options);
 
+// Reads a block of "Name: value" fields as a feedback report writes them, and as the header
+// block of an attached original is written: leading empty lines skipped, continuation lines
+// unfolded, lines that are not fields ignored, the block ending at the first empty line. Line
+// ends may be CRLF, LF or bare CR. Names are kept as written; look them up with FindHeader.
+std::vector<MimeHeader> ParseFeedbackFields(std::string_view text);
+
 // X-ARF 0.1 / 0.2 (a YAML report part): xarf_mail.cc.
 std::optional<Reading> ReadXArf(const MimeMessage& message, const ReadingOptions& options);
+
+// Reads the flat "Key: value" YAML of an X-ARF report, leniently: what a strict YAML loader
+// refuses (unquoted colons, '@', '%', tabs, stray quotes, a "---" or "..." line, CRLF) is read
+// as the sender meant it. Values lose their surrounding quotes and a leading tag such as
+// "!!python/unicode"; indented lines continue the previous value. A repeated key keeps its
+// first value. Lines that are not "Key: value" are ignored.
+std::vector<MimeHeader> ParseXArfYaml(std::string_view text);
 
 // XARF JSON (v3 and its abusix predecessors, v4), as the body or an attachment: xarf_json.cc.
 std::optional<Reading> ReadXarfJson(const MimeMessage& message, const ReadingOptions& options);
