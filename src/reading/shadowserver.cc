@@ -421,6 +421,13 @@ std::string RowSummary(std::string_view report, const std::vector<std::string_vi
     std::string_view value = Cell(cells, column);
     if (!value.empty() && value.size() <= 80) summary.append(" ").append(value);
   }
+  // Most summaries are short printable ASCII already; only the others need ClampSummary's work.
+  bool plain = summary.size() <= 200;
+  for (size_t i = 0; plain && i < summary.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(summary[i]);
+    plain = c > 0x20 && c < 0x7f ? true : c == ' ' && i > 0 && summary[i - 1] != ' ';
+  }
+  if (plain && !summary.empty() && summary.back() != ' ') return summary;
   return ClampSummary(summary);
 }
 
