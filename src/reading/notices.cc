@@ -333,6 +333,12 @@ Reading ReadSafeBrowsing(const pugi::xml_node& root, Instant fallback_time) {
       if (reading.events.size() >= 10'000) break;
     }
   }
+  if (reading.events.empty()) {
+    reading.status = ReadingStatus::kNeedsHuman;
+    reading.reason = "safe_browsing_no_target";
+    reading.detail = "the Safe Browsing notification lists no usable URL or address";
+    return reading;
+  }
   if (unknown_list) {
     EventsToCandidates(reading);
     reading.status = ReadingStatus::kNeedsHuman;

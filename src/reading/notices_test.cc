@@ -251,6 +251,14 @@ TEST(XmlNotices, HostileDocumentsAreRefusedNotFollowed) {
   EXPECT_EQ(reading->status, ReadingStatus::kRejected);
   EXPECT_EQ(reading->reason, "xml_invalid");
 
+  reading = ReadXmlText(
+      "<notification_message><list type=\"0\"><url_info url=\"http://exa mple.com/\" "
+      "ip=\"192.0.2\"/></list></notification_message>",
+      Instant{});
+  ASSERT_TRUE(reading.has_value());
+  EXPECT_EQ(reading->status, ReadingStatus::kNeedsHuman);
+  EXPECT_EQ(reading->reason, "safe_browsing_no_target");
+
   EXPECT_FALSE(ReadXmlText("<html><body>hello</body></html>", Instant{}).has_value());
 }
 

@@ -681,6 +681,11 @@ std::optional<Reading> ReadShadowserver(const MimeMessage& message, const Readin
     reading.reason = "unknown_shadowserver_report";
     return reading;
   }
+  if (reading.events.empty()) {
+    reading.status = ReadingStatus::kNeedsHuman;
+    reading.reason = "no_events";
+    return reading;
+  }
   reading.status = ReadingStatus::kParsed;
   return reading;
 }
