@@ -7,6 +7,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include "core/abuse_type.h"
@@ -139,9 +140,27 @@ TEST(Corpus, EachFolderIsReadAsItsFormat) {
       {"xarf/samples/v4/", "xarf4", ReadingStatus::kParsed},
       {"email/abuseio/projecthoneypot/", "free_text", ReadingStatus::kNeedsHuman},
   };
+  // Files in the Shadowserver folders that are not Shadowserver event reports: statistics
+  // (irc-port), an empty file (open-mongo-db), and old reports without a time column or an
+  // address of the abuser (botnet-ccip lists two addresses in one cell, honeypot-url,
+  // sandbox-irc and sandbox-smtp only the servers malware talked to, sandbox_dns the answers
+  // of DNS lookups), a blocklist, and the victims of amplification attacks. A person looks at
+  // them.
+  const std::set<std::string> kNotEventReports = {
+      "shadowserver/abuseio/botnet-ccip.csv",  "shadowserver/abuseio/honeypot-url.csv",
+      "shadowserver/abuseio/irc-port.csv",     "shadowserver/abuseio/open-mongo-db.csv",
+      "shadowserver/abuseio/sandbox-irc.csv",  "shadowserver/abuseio/sandbox-smtp.csv",
+      "shadowserver/intelmq/sandbox_dns.csv",
+      "shadowserver/intelmq/blocklist.csv",    "shadowserver/intelmq/event4_honeypot_ddos_amp.csv",
+  };
   int checked = 0;
   for (const Outcome& outcome : ReadCorpus(&*schemas)) {
     std::string where = Relative(outcome.file);
+    if (kNotEventReports.contains(where)) {
+      EXPECT_NE(outcome.reading.status, ReadingStatus::kParsed) << where;
+      EXPECT_FALSE(outcome.reading.reason.empty()) << where;
+      continue;
+    }
     for (const Expectation& expected : kExpected) {
       if (!where.starts_with(expected.prefix)) continue;
       ++checked;

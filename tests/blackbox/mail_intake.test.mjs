@@ -286,11 +286,10 @@ describe('abuse mail when the database cannot take it', () => {
   });
 
   test('mail stored while the server is down is read when it starts', async () => {
-    // A data directory of the test's own: the harness removes the ones it makes at stop().
     const dataDir = makeDataDir();
     const vigie = await startVigie({ dataDir, inventoryCsv: INVENTORY_CSV, staff: true });
     const { staffToken } = vigie;
-    await vigie.stop();
+    await vigie.stop({ cleanup: false });
     assert.equal(ingest(dataDir, arfReport({ sourceIp: '192.0.2.17' })).status, 0);
     const again = await startVigie({ dataDir });
     again.staffToken = staffToken;
