@@ -17,6 +17,7 @@
 #include "attribution/inventory.h"
 #include "cases/report_writer.h"
 #include "core/secrets.h"
+#include "intake/json_schema.h"
 #include "jobs/mail_delivery.h"
 #include "jobs/mail_intake.h"
 #include "mail/templates.h"
@@ -172,7 +173,9 @@ int CommandTokenAdd(const Config& config, const std::string& email, const std::s
 // read is an error: the operator asked for validation.
 Result<std::shared_ptr<const XarfSchemas>> LoadSchemas(const Config& config) {
   if (config.xarf_schemas.empty()) return std::shared_ptr<const XarfSchemas>();
-  return Error{"config", "MERGE-PENDING"};
+  auto schemas = XarfSchemas::Load(config.xarf_schemas.string());
+  if (!schemas.ok()) return schemas.error();
+  return std::make_shared<const XarfSchemas>(std::move(schemas).value());
 }
 
 // `vigie ingest-mail`: what an MTA pipes a message into. The exit status is all the MTA sees:

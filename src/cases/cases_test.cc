@@ -3,11 +3,13 @@
 
 #include <filesystem>
 #include <future>
+#include <map>
 #include <set>
 
 #include "attribution/index.h"
 #include "attribution/inventory.h"
 #include "cases/decide.h"
+#include "cases/events.h"
 #include "cases/report_writer.h"
 #include "store/store.h"
 
@@ -238,6 +240,158 @@ TEST_F(CasesTest, IdempotencyKeyReplaysAndRefusesAnotherBody) {
   ASSERT_FALSE(conflict.ok());
   EXPECT_EQ(conflict.error().code, "idempotency_conflict");
   EXPECT_EQ(GetCase(first.case_id).report_count, 1);
+}
+
+
+// ---- events from abuse mail ----------------------------------------------------------------
+
+class EventFilingTest : public CasesTest {
+ protected:
+  static Event MakeEvent(const std::string& target, const std::string& at,
+                         const std::string& type = "security_flaw", const std::string& id = "") {
+    Event event;
+    event.targets.push_back(*ParseTarget(target));
+    event.observed = *ParseRfc3339(at);
+    event.abuse_type = type;
+    event.source_report_id = id;
+    event.summary = "open service";
+    return event;
+  }
+
+  int64_t NewMail() {
+    InboundMail mail;
+    mail.received_at = Now();
+    mail.channel = "pipe";
+    mail.raw = "From: feed@example.org\r\n\r\nrows";
+    int64_t id = 0;
+    EXPECT_TRUE(store_->Write([&](Transaction& tx) { id = tx.InsertInboundMail(mail); }).ok());
+    return id;
+  }
+
+  EventCounts FileAll(const std::vector<Event>& events, int64_t mail_id = 0) {
+    if (mail_id == 0) mail_id = NewMail();
+    std::vector<std::string> subjects;
+    std::vector<Attribution> attributions =
+        AttributeEvents(index_.Get().get(), events, subjects);
+    EventCounts counts;
+    EXPECT_TRUE(store_
+                    ->Write([&](Transaction& tx) {
+                      counts = FileEvents(tx, mail_id, "shadowserver", events, attributions,
+                                          subjects, CasePolicy{}, Now());
+                    })
+                    .ok());
+    return counts;
+  }
+
+  std::vector<Case> AllCases() {
+    std::vector<Case> cases;
+    CaseFilter filter;
+    filter.order = CaseFilter::Order::kOldest;
+    EXPECT_TRUE(store_->Read([&](Transaction& tx) { cases = tx.ListCases(filter); }).ok());
+    return cases;
+  }
+};
+
+TEST_F(EventFilingTest, EventsOfOneServiceAndTypeMakeOneCaseCountingEach) {
+  EventCounts counts = FileAll({MakeEvent("192.0.2.1", "2026-11-30T10:00:00Z"),
+                                MakeEvent("192.0.2.2", "2026-11-30T11:00:00Z"),
+                                MakeEvent("192.0.2.130", "2026-11-30T12:00:00Z"),
+                                MakeEvent("192.0.2.3", "2026-11-30T09:00:00Z", "botnet")});
+  EXPECT_EQ(counts.stored, 4);
+  EXPECT_EQ(counts.duplicates, 0);
+  EXPECT_EQ(counts.cases_opened, 3);
+  std::vector<Case> cases = AllCases();
+  ASSERT_EQ(cases.size(), 3u);
+  std::map<std::pair<std::string, std::string>, Case> by_key;
+  for (const Case& c : cases) by_key[{c.subject, c.abuse_type}] = c;
+  const Case& a = by_key.at({"service:S-A", "security_flaw"});
+  EXPECT_EQ(a.report_count, 2);
+  EXPECT_EQ(a.customer_id, "C-A");
+  EXPECT_EQ(a.first_seen, ParseRfc3339("2026-11-30T10:00:00Z")->instant);
+  EXPECT_EQ(a.last_seen, ParseRfc3339("2026-11-30T11:00:00Z")->instant);
+  EXPECT_EQ(by_key.at({"service:S-B", "security_flaw"}).report_count, 1);
+  EXPECT_EQ(by_key.at({"service:S-A", "botnet"}).report_count, 1);
+
+  std::vector<StoredEvent> events;
+  ASSERT_TRUE(store_->Read([&](Transaction& tx) { events = tx.EventsOfCase(a.id, 10, 0); }).ok());
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0].targets, std::vector<std::string>{"192.0.2.1"});
+  EXPECT_EQ(events[0].format, "shadowserver");
+  EXPECT_EQ(events[1].targets, std::vector<std::string>{"192.0.2.2"});
+}
+
+TEST_F(EventFilingTest, TheSameEventSentAgainOrTwiceInOneMailCountsOnce) {
+  std::vector<Event> first = {MakeEvent("192.0.2.1", "2026-11-30T10:00:00Z"),
+                              MakeEvent("192.0.2.1", "2026-11-30T10:00:00Z"),
+                              MakeEvent("192.0.2.1", "2026-11-30T10:00:01Z")};
+  EventCounts counts = FileAll(first);
+  EXPECT_EQ(counts.stored, 2);
+  EXPECT_EQ(counts.duplicates, 1);
+
+  // The next day's feed repeats one row and adds one; a XARF report is resent with its id but
+  // a corrected time.
+  counts = FileAll({MakeEvent("192.0.2.1", "2026-11-30T10:00:00Z"),
+                    MakeEvent("192.0.2.1", "2026-12-01T10:00:00Z"),
+                    MakeEvent("192.0.2.9", "2026-11-30T12:00:00Z", "phishing", "R-7")});
+  EXPECT_EQ(counts.stored, 2);
+  EXPECT_EQ(counts.duplicates, 1);
+  counts = FileAll({MakeEvent("192.0.2.9", "2026-11-30T12:05:00Z", "phishing", "R-7")});
+  EXPECT_EQ(counts.stored, 0);
+  EXPECT_EQ(counts.duplicates, 1);
+
+  std::vector<Case> cases = AllCases();
+  ASSERT_EQ(cases.size(), 2u);
+  int64_t total = 0;
+  for (const Case& c : cases) total += c.report_count;
+  EXPECT_EQ(total, 4);
+}
+
+TEST_F(EventFilingTest, NotOursIsRecordedInNoCase) {
+  EventCounts counts = FileAll({MakeEvent("203.0.113.9", "2026-11-30T10:00:00Z"),
+                                MakeEvent("192.0.2.1", "2026-11-30T10:00:00Z")});
+  EXPECT_EQ(counts.stored, 2);
+  EXPECT_EQ(counts.not_ours, 1);
+  std::vector<Case> cases = AllCases();
+  ASSERT_EQ(cases.size(), 1u);
+  EXPECT_EQ(cases[0].subject, "service:S-A");
+  // Nothing is told to anyone about it: no decision, no mail.
+  EXPECT_TRUE(DueMail().empty());
+}
+
+TEST_F(EventFilingTest, EventsFarApartInTimeSplitLikeReports) {
+  EventCounts counts = FileAll({MakeEvent("192.0.2.1", "2026-11-01T10:00:00Z"),
+                                MakeEvent("192.0.2.1", "2026-11-02T10:00:00Z"),
+                                MakeEvent("192.0.2.1", "2026-11-20T10:00:00Z")});
+  EXPECT_EQ(counts.cases_opened, 2);
+  std::vector<Case> cases = AllCases();
+  ASSERT_EQ(cases.size(), 2u);
+  std::multiset<int64_t> sizes = {cases[0].report_count, cases[1].report_count};
+  EXPECT_EQ(sizes, (std::multiset<int64_t>{1, 2}));
+
+  // A form report about the same service joins the case the events opened.
+  FiledReport filed = File(Draft("192.0.2.5", "security_flaw", "2026-11-21T10:00:00Z"));
+  Case joined = GetCase(filed.case_id);
+  EXPECT_EQ(joined.report_count, 2);
+  EXPECT_EQ(joined.first_seen, ParseRfc3339("2026-11-20T10:00:00Z")->instant);
+}
+
+TEST_F(EventFilingTest, AnEventsMostSpecificAttributedTargetChoosesItsCase) {
+  Event event = MakeEvent("203.0.113.9", "2026-11-30T10:00:00Z", "phishing");
+  event.targets.push_back(*ParseTarget("192.0.2.200"));
+  std::vector<std::string> subjects;
+  std::vector<Event> events = {event};
+  std::vector<Attribution> attributions = AttributeEvents(index_.Get().get(), events, subjects);
+  ASSERT_EQ(subjects.size(), 1u);
+  EXPECT_EQ(subjects[0], "service:S-B");
+  EXPECT_EQ(attributions[0].service_id, "S-B");
+  // Different targets or type are different events; the same ones are the same.
+  Event other = event;
+  other.abuse_type = "malware";
+  EXPECT_NE(EventIdentity(event, "x").fingerprint, EventIdentity(other, "x").fingerprint);
+  EXPECT_EQ(EventIdentity(event, "x").fingerprint, EventIdentity(event, "y").fingerprint);
+  event.source_report_id = "1";
+  EXPECT_NE(EventIdentity(event, "x").source_key, EventIdentity(event, "y").source_key);
+  EXPECT_EQ(EventIdentity(other, "x").source_key, 0);
 }
 
 }  // namespace

@@ -70,7 +70,8 @@ struct ReadingOptions {
   // The message's arrival: the fallback for formats whose times lack a zone or are missing
   // (an ARF report without Arrival-Date uses the original's Date, then this).
   Instant received_at{};
-  // XARF JSON schemas to validate against; null: vigie's built-in checks only.
+  // XARF JSON schemas to validate v4 reports against (the v3 legacy schema refuses real v3
+  // reports; see xarf_json.cc); null: vigie's built-in checks only.
   const XarfSchemas* xarf_schemas = nullptr;
 };
 
