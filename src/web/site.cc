@@ -3,12 +3,15 @@
 #include <date/tz.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <cctype>
 #include <charconv>
 #include <fstream>
+#include <map>
 #include <mutex>
 #include <set>
 #include <sstream>
@@ -19,6 +22,9 @@
 #include "cases/report_writer.h"
 #include "core/abuse_type.h"
 #include "core/secrets.h"
+#include "core/target.h"
+#include "core/text.h"
+#include "core/time.h"
 #include "intake/intake.h"
 #include "intake/messages.h"
 #include "jobs/mail_intake.h"
@@ -37,6 +43,14 @@ constexpr const char* kLanguageCookie = "vigie_lang";
 constexpr auto kSessionLifetime = std::chrono::hours(12);
 // Events listed with a case by the API; the rest are paged through /api/v1/cases/{id}/events.
 constexpr int kEventsInCase = 1000;
+// Desk pages: events per page on a case, mails per page in the inbox, events of one mail shown
+// on its page (the reading keeps them all; the API has them).
+constexpr int kEventsPerPage = 100;
+constexpr int kMailPerPage = 50;
+constexpr size_t kMailEventsShown = 100;
+// A report made from a mail: the same limits as the public form.
+constexpr size_t kMaxReportTargets = 50;
+constexpr size_t kMaxNoteBytes = 20000;
 
 // No inline script or style anywhere: report text is hostile, and this makes an escaping slip
 // inert rather than exploitable.
@@ -119,6 +133,229 @@ std::string HumanTime(const ZonedInstant& at) {
   text += zone;
   if (!at.zone.empty()) text += ", " + at.zone;
   return text + ")";
+}
+
+// The page of a paged list asked for by ?{name}=N: 1 when absent or not a page number.
+int PageNumber(const Request& request, std::string_view name) {
+  std::optional<int64_t> parsed = ParseId(request.Query(name));
+  if (!parsed) return 1;
+  return static_cast<int>(std::min<int64_t>(*parsed, 1'000'000));
+}
+
+// Previous and next links of a paged list. `base` ends where the page number goes.
+json::object Pager(int page, int per_page, int64_t total, const std::string& base,
+                   std::string_view fragment = "") {
+  int64_t pages = std::max<int64_t>(1, (total + per_page - 1) / per_page);
+  json::object out{{"page", page}, {"pages", pages}, {"total", total}, {"several", pages > 1}};
+  if (page > 1) {
+    out["prev_url"] =
+        base + std::to_string(std::min<int64_t>(page - 1, pages)) + std::string(fragment);
+  }
+  if (page < pages) out["next_url"] = base + std::to_string(page + 1) + std::string(fragment);
+  return out;
+}
+
+// A string member of a JSON object we wrote ourselves (a stored reading), "" when absent.
+std::string StringAt(const json::object& object, std::string_view key) {
+  auto it = object.find(key);
+  if (it == object.end() || !it->value().is_string()) return "";
+  return std::string(it->value().get_string());
+}
+
+std::vector<std::string> StringsAt(const json::object& object, std::string_view key) {
+  std::vector<std::string> out;
+  auto it = object.find(key);
+  if (it == object.end() || !it->value().is_array()) return out;
+  for (const json::value& item : it->value().get_array()) {
+    if (item.is_string()) out.emplace_back(item.get_string());
+  }
+  return out;
+}
+
+// The stored reading of a mail (ReadingToJson), or an empty object when it has none yet.
+json::object ReadingOf(const InboundMail& mail) {
+  boost::system::error_code error;
+  json::value reading = json::parse(mail.reading, error);
+  if (error || !reading.is_object()) return {};
+  return std::move(reading.get_object());
+}
+
+// What an agent typed in the "make a report" form of a needs-human mail.
+struct MailReportInput {
+  std::string abuse_type;
+  std::vector<std::string> ticked;  // candidate targets left ticked
+  std::string more_targets;         // one per line
+  std::string abuse_date;
+  std::string abuse_time;
+  std::string abuse_zone = "UTC";
+  std::string description;  // the agent's note
+  bool acknowledge = false;
+};
+
+// The form as first shown: what the free-text reader suggested, the first candidate time in UTC.
+MailReportInput SuggestedInput(const json::object& reading) {
+  MailReportInput input;
+  input.abuse_type = StringAt(reading, "suggested_abuse_type");
+  input.ticked = StringsAt(reading, "candidate_targets");
+  std::vector<std::string> times = StringsAt(reading, "candidate_times");
+  if (!times.empty()) {
+    if (std::optional<ZonedInstant> first = ParseRfc3339(times.front())) {
+      std::string utc = FormatRfc3339(first->instant, 0);  // "2026-03-01T13:05:00Z"
+      input.abuse_date = utc.substr(0, 10);
+      input.abuse_time = utc.substr(11, 8);
+    }
+  }
+  return input;
+}
+
+MailReportInput InputFromForm(const std::vector<std::pair<std::string, std::string>>& fields) {
+  MailReportInput input;
+  for (const auto& [key, value] : fields) {
+    if (key == "abuse_type") input.abuse_type = value;
+    if (key == "target") input.ticked.push_back(value);
+    if (key == "more_targets") input.more_targets = value;
+    if (key == "abuse_date") input.abuse_date = value;
+    if (key == "abuse_time") input.abuse_time = value;
+    if (key == "abuse_zone") input.abuse_zone = value;
+    if (key == "description") input.description = value;
+    if (key == "acknowledge") input.acknowledge = value == "on";
+  }
+  return input;
+}
+
+std::string_view Trimmed(std::string_view text) {
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) {
+    text.remove_prefix(1);
+  }
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) {
+    text.remove_suffix(1);
+  }
+  return text;
+}
+
+// A field error of the mail report form, already worded for the agent.
+struct FormError {
+  std::string field;  // the form field it belongs beside
+  std::string message;
+};
+
+// What the mail report form gives once it is valid.
+struct MailReportFields {
+  const AbuseType* type = nullptr;
+  std::vector<Target> targets;
+  ZonedInstant observed;
+  std::string description;
+};
+
+// Checks the mail report form and reports every problem beside its field, worded in
+// `language`. The result is meaningful only when no error was added.
+MailReportFields ReadMailReportForm(const MailReportInput& input, Instant now,
+                                    std::chrono::seconds max_age, std::string_view language,
+                                    std::vector<FormError>& errors) {
+  auto add = [&](const std::string& field, std::string code, std::string detail = "") {
+    intake::FieldError error{field, std::move(code), std::move(detail)};
+    errors.push_back(
+        {field.substr(0, field.find('[')), intake::DescribeFieldError(error, language)});
+  };
+  MailReportFields out;
+
+  if (input.abuse_type.empty()) {
+    add("abuse_type", "required");
+  } else if (out.type = FindAbuseType(input.abuse_type); out.type == nullptr) {
+    add("abuse_type", "unknown_abuse_type");
+  }
+
+  // The ticked candidates, then the lines written below them; the same text twice is one.
+  std::vector<std::string> texts;
+  std::set<std::string> written;
+  auto take = [&](std::string_view text) {
+    text = Trimmed(text);
+    if (!text.empty() && written.insert(std::string(text)).second) texts.emplace_back(text);
+  };
+  for (const std::string& ticked : input.ticked) take(ticked);
+  std::string_view lines = input.more_targets;
+  while (!lines.empty()) {
+    size_t end = lines.find('\n');
+    take(lines.substr(0, end));
+    lines = end == std::string_view::npos ? std::string_view() : lines.substr(end + 1);
+  }
+  if (texts.empty()) {
+    add("targets", "required");
+  } else if (texts.size() > kMaxReportTargets) {
+    add("targets", "too_many", std::to_string(kMaxReportTargets));
+  } else {
+    std::set<std::string> canonical;
+    for (size_t i = 0; i < texts.size(); ++i) {
+      std::string field = "targets[" + std::to_string(i) + "]";
+      if (!IsValidUtf8(texts[i])) {
+        add(field, "invalid_utf8");
+        continue;
+      }
+      Result<Target> target = ParseTarget(texts[i]);
+      if (!target.ok()) {
+        // Which entry it was, cut without splitting a character; the renderer escapes it.
+        size_t cut = std::min<size_t>(texts[i].size(), 100);
+        while (cut < texts[i].size() && (static_cast<unsigned char>(texts[i][cut]) & 0xC0) == 0x80)
+          --cut;
+        add(field, target.error().code);
+        errors.back().message += " (" + texts[i].substr(0, cut) + ")";
+        continue;
+      }
+      if (canonical.insert(target->canonical).second) out.targets.push_back(*std::move(target));
+    }
+  }
+
+  if (input.abuse_date.empty()) add("abuse_date", "required");
+  if (input.abuse_time.empty()) add("abuse_time", "required");
+  if (!input.abuse_date.empty() && !input.abuse_time.empty()) {
+    LocalTimeProblem problem = LocalTimeProblem::kNone;
+    std::optional<ZonedInstant> observed =
+        LocalTimeToInstant(input.abuse_date, input.abuse_time, input.abuse_zone, &problem);
+    if (!observed) {
+      switch (problem) {
+        case LocalTimeProblem::kBadDate:
+          add("abuse_date", "invalid_date");
+          break;
+        case LocalTimeProblem::kUnknownZone:
+          add("abuse_zone", "unknown_time_zone");
+          break;
+        case LocalTimeProblem::kNonexistent:
+          add("abuse_time", "nonexistent_local_time");
+          break;
+        case LocalTimeProblem::kBadTime:
+        case LocalTimeProblem::kNone:
+          add("abuse_time", "invalid_time");
+          break;
+      }
+    } else if (observed->instant > now + std::chrono::minutes(10)) {
+      add("abuse_date", "in_future");
+    } else if (observed->instant < now - max_age) {
+      add("abuse_date", "too_old",
+          std::to_string(std::chrono::duration_cast<std::chrono::hours>(max_age).count() / 24));
+    } else {
+      out.observed = *std::move(observed);
+    }
+  }
+
+  // The note goes to the customer with the notice: text only, line ends as LF.
+  std::string note;
+  for (char c : input.description) {
+    if (c != '\r') note += c;
+  }
+  note = std::string(Trimmed(note));
+  if (!IsValidUtf8(note)) {
+    add("description", "invalid_utf8");
+  } else if (note.size() > kMaxNoteBytes) {
+    add("description", "too_long", std::to_string(kMaxNoteBytes));
+  } else if (std::any_of(note.begin(), note.end(), [](char c) {
+               auto byte = static_cast<unsigned char>(c);
+               return (byte < 0x20 && c != '\n' && c != '\t') || byte == 0x7f;
+             })) {
+    add("description", "control_characters");
+  } else {
+    out.description = std::move(note);
+  }
+  return out;
 }
 
 json::object CaseJson(const Case& value) {
@@ -801,6 +1038,22 @@ struct Site::Impl {
     return std::string(language == "fr" ? type->label_fr : type->label_en);
   }
 
+  // What every desk page shares: who is signed in, the CSRF token of the sign-out form, and the
+  // number of mails waiting for a person (the inbox link in the navigation).
+  json::object DeskView(const Request& request, const DeskSession& desk) {
+    int64_t waiting = 0;
+    Status status = store.Read([&](Transaction& tx) {
+      MailFilter filter;
+      filter.state = "needs_human";
+      waiting = tx.CountInboundMail(filter);
+    });
+    json::object view{{"desk", true},
+                      {"user", desk.user.email},
+                      {"csrf", CsrfToken(request, nullptr)},
+                      {"inbox_count", status.ok() ? json::value(waiting) : json::value("?")}};
+    return view;
+  }
+
   Response Queue(const Request& request, const DeskSession& desk) {
     std::string language = PickLanguage(request);
     std::string problem;
@@ -852,22 +1105,20 @@ struct Site::Impl {
     }
     std::string age = request.Query("age");
     std::string sort = request.Query("sort");
-    json::object view{{"desk", true},
-                      {"user", desk.user.email},
-                      {"csrf", CsrfToken(request, nullptr)},
-                      {"cases", std::move(rows)},
-                      {"empty", cases.empty()},
-                      {"total", total},
-                      {"statuses", std::move(statuses)},
-                      {"types", std::move(types)},
-                      {"age_1d", age == "1d"},
-                      {"age_7d", age == "7d"},
-                      {"age_30d", age == "30d"},
-                      {"age_older", age == "older"},
-                      {"sort_newest", sort == "newest"},
-                      {"sort_oldest", sort == "oldest"},
-                      {"sort_reports", sort == "reports"},
-                      {"bad_filter", !problem.empty()}};
+    json::object view = DeskView(request, desk);
+    view.insert({{"cases", std::move(rows)},
+                 {"empty", cases.empty()},
+                 {"total", total},
+                 {"statuses", std::move(statuses)},
+                 {"types", std::move(types)},
+                 {"age_1d", age == "1d"},
+                 {"age_7d", age == "7d"},
+                 {"age_30d", age == "30d"},
+                 {"age_older", age == "older"},
+                 {"sort_newest", sort == "newest"},
+                 {"sort_oldest", sort == "oldest"},
+                 {"sort_reports", sort == "reports"},
+                 {"bad_filter", !problem.empty()}});
     Response response = Page(problem.empty() ? 200 : 422, "queue", language, std::move(view));
     response.Set("Cache-Control", "no-store");
     return response;
@@ -882,15 +1133,49 @@ struct Site::Impl {
     std::vector<StoredReport> reports;
     std::vector<Decision> decisions;
     std::string customer_email;
+    int events_page = PageNumber(request, "events_page");
+    std::vector<StoredEvent> events;
+    int64_t event_count = 0;
+    std::map<int64_t, std::string> senders;  // mail id -> its From address
     Status status = store.Read([&](Transaction& tx) {
       value = tx.GetCase(*id);
       if (!value) return;
       reports = tx.ReportsOfCase(*id);
       decisions = tx.DecisionsOfCase(*id);
       if (!value->customer_id.empty()) customer_email = tx.CustomerEmail(value->customer_id);
+      events = tx.EventsOfCase(*id, kEventsPerPage, (events_page - 1) * kEventsPerPage);
+      event_count = tx.CountEventsOfCase(*id);
+      senders.clear();
+      for (const StoredEvent& event : events) {
+        if (senders.contains(event.mail_id)) continue;
+        std::optional<InboundMail> mail = tx.GetInboundMail(event.mail_id, false);
+        senders[event.mail_id] = mail ? mail->sender : std::string();
+      }
     });
     if (!status.ok()) return Unavailable(language);
     if (!value) return NotFound(language);
+
+    json::array event_views;
+    for (const StoredEvent& event : events) {
+      json::array targets;
+      for (const std::string& target : event.targets) targets.emplace_back(target);
+      event_views.push_back(json::object{
+          {"id", event.id},
+          {"mail_id", event.mail_id},
+          {"targets", std::move(targets)},
+          {"observed_at", FormatTime(event.observed.instant, event.observed.offset_minutes)},
+          {"format", event.format},
+          {"source_report_id", event.source_report_id},
+          {"sender", senders[event.mail_id]},
+          {"summary", event.summary},
+          {"attribution", pages->Text(language, "attribution." + std::string(AttributionResultName(
+                                                                     event.attribution)))},
+          {"service_id", event.service_id},
+      });
+    }
+    json::object events_pager =
+        Pager(events_page, kEventsPerPage, event_count,
+              "/desk/cases/" + std::to_string(*id) + "?events_page=", "#events");
 
     constexpr size_t kRawPreview = 64 * 1024;
     // A case fed by a feed can hold thousands of reports: the page shows the first ones, and
@@ -967,11 +1252,13 @@ struct Site::Impl {
       outcomes.push_back(json::object{
           {"id", code}, {"label", pages->Text(language, std::string("outcome.") + code)}});
     }
-    json::object view{
-        {"desk", true},
-        {"user", desk.user.email},
-        {"csrf", CsrfToken(request, nullptr)},
+    json::object view = DeskView(request, desk);
+    view.insert({
         {"case", CaseJson(*value)},
+        {"event_count", event_count},
+        {"events", std::move(event_views)},
+        {"has_events", !events.empty()},
+        {"events_pager", std::move(events_pager)},
         {"type", TypeLabel(value->abuse_type, language)},
         {"status_label",
          pages->Text(language, "case.status." + std::string(CaseStatusName(value->status)))},
@@ -996,7 +1283,7 @@ struct Site::Impl {
                            StatusAfter(value->status, DecisionAction::kClose).has_value()},
         {"error", error},
         {"default_deadline_hours", static_cast<int64_t>(options.customer_deadline.count())},
-    };
+    });
     Response response = Page(status_code, "case", language, std::move(view));
     response.Set("Cache-Control", "no-store");
     return response;
@@ -1064,6 +1351,257 @@ struct Site::Impl {
     SecureHeaders(response);
     response.Set("Cache-Control", "no-store");
     return response;
+  }
+
+  // ---- desk: abuse mail -------------------------------------------------------------------
+
+  // The inbox: abuse mail by state, newest first. Needs-human mail is what a person must read.
+  Response MailInbox(const Request& request, const DeskSession& desk) {
+    std::string language = PickLanguage(request);
+    static const std::vector<std::string> kStates = {"needs_human", "all",     "parsed", "ignored",
+                                                     "rejected",    "pending", "handled"};
+    std::string state = request.Query("state");
+    bool bad_filter =
+        !state.empty() && std::find(kStates.begin(), kStates.end(), state) == kStates.end();
+    if (state.empty() || bad_filter) state = "needs_human";
+    int page = PageNumber(request, "page");
+
+    MailFilter filter;
+    filter.state = state == "all" ? "" : state;
+    filter.limit = kMailPerPage;
+    filter.offset = (page - 1) * kMailPerPage;
+    std::vector<InboundMail> mails;
+    int64_t total = 0;
+    Status status = store.Read([&](Transaction& tx) {
+      mails = tx.ListInboundMail(filter);
+      total = tx.CountInboundMail(filter);
+    });
+    if (!status.ok()) return Unavailable(language);
+
+    json::array rows;
+    for (const InboundMail& mail : mails) {
+      rows.push_back(json::object{
+          {"id", mail.id},
+          {"received_at", FormatTime(mail.received_at)},
+          {"sender", mail.sender},
+          {"subject", mail.subject},
+          {"format", mail.format},
+          {"state", mail.state},
+          {"state_label", pages->Text(language, "mail.state." + mail.state)},
+          {"reason", mail.reason},
+          {"event_count", mail.event_count},
+          {"new_events", mail.new_events},
+          {"duplicate_events", mail.duplicate_events},
+          {"not_ours_events", mail.not_ours_events},
+      });
+    }
+    json::array states;
+    for (const std::string& name : kStates) {
+      states.push_back(json::object{{"id", name},
+                                    {"label", pages->Text(language, "mail.state." + name)},
+                                    {"selected", name == state}});
+    }
+    json::object view = DeskView(request, desk);
+    view.insert(
+        {{"title", pages->Text(language, "inbox.title")},
+         {"inbox", true},
+         {"mails", std::move(rows)},
+         {"empty", mails.empty()},
+         {"mail_total", total},
+         {"states", std::move(states)},
+         {"pager", Pager(page, kMailPerPage, total, "/desk/mail?state=" + state + "&page=")},
+         {"bad_filter", bad_filter}});
+    Response response = Page(bad_filter ? 422 : 200, "inbox", language, std::move(view));
+    response.Set("Cache-Control", "no-store");
+    return response;
+  }
+
+  // One abuse mail: its facts, the events read from it, the raw message as a download, and for
+  // a mail nobody could read by machine, the form that turns it into a report. The message
+  // itself is never shown: it is hostile, and a download is all a person needs to read it.
+  Response MailPage(const Request& request, const DeskSession& desk, int status_code = 200,
+                    const MailReportInput* submitted = nullptr,
+                    const std::vector<FormError>& errors = {}, const std::string& error = "") {
+    std::string language = PickLanguage(request);
+    auto id = ParseId(request.Param("id"));
+    if (!id) return NotFound(language);
+    std::optional<InboundMail> mail;
+    std::optional<StoredReport> report;
+    Status status = store.Read([&](Transaction& tx) {
+      mail = tx.GetInboundMail(*id, false);
+      report.reset();
+      if (mail && mail->report_id != 0) report = tx.GetReport(mail->report_id);
+    });
+    if (!status.ok()) return Unavailable(language);
+    if (!mail) return NotFound(language);
+
+    json::object reading = ReadingOf(*mail);
+    json::array event_views;
+    size_t events_read = 0;
+    if (auto it = reading.find("events"); it != reading.end() && it->value().is_array()) {
+      const json::array& events = it->value().get_array();
+      events_read = events.size();
+      for (const json::value& item : events) {
+        if (event_views.size() == kMailEventsShown) break;
+        if (!item.is_object()) continue;
+        const json::object& event = item.get_object();
+        json::array targets;
+        for (const std::string& target : StringsAt(event, "targets")) targets.emplace_back(target);
+        std::string type = StringAt(event, "abuse_type");
+        event_views.push_back(
+            json::object{{"targets", std::move(targets)},
+                         {"observed_at", StringAt(event, "observed_at")},
+                         {"type", TypeLabel(type, language)},
+                         {"source_report_id", StringAt(event, "source_report_id")},
+                         {"summary", StringAt(event, "summary")}});
+      }
+    }
+
+    json::object facts = InboundMailJson(*mail);
+    json::object view = DeskView(request, desk);
+    view.insert({
+        {"title", pages->Text(language, "mail.title") + " " + std::to_string(mail->id)},
+        {"mail", std::move(facts)},
+        {"state_label", pages->Text(language, "mail.state." + mail->state)},
+        {"read_events", std::move(event_views)},
+        {"has_read_events", events_read > 0},
+        {"read_events_total", static_cast<int64_t>(events_read)},
+        {"read_events_hidden", events_read > kMailEventsShown ? json::value(static_cast<int64_t>(
+                                                                    events_read - kMailEventsShown))
+                                                              : json::value(false)},
+        {"error", error},
+    });
+    if (report) {
+      view["handled"] =
+          json::object{{"case_id", report->case_id}, {"reference", report->reference}};
+    }
+    if (mail->state == "needs_human") {
+      MailReportInput input = submitted ? *submitted : SuggestedInput(reading);
+      view["form"] = MailFormView(input, StringsAt(reading, "candidate_targets"), errors, language);
+    }
+    Response response = Page(status_code, "mail", language, std::move(view));
+    response.Set("Cache-Control", "no-store");
+    return response;
+  }
+
+  json::object MailFormView(const MailReportInput& input,
+                            const std::vector<std::string>& candidates,
+                            const std::vector<FormError>& errors, const std::string& language) {
+    // Text the agent typed is shown back only when it is text: invalid bytes are dropped.
+    auto shown = [](const std::string& text) { return IsValidUtf8(text) ? text : std::string(); };
+    json::array types;
+    for (const AbuseType& type : AllAbuseTypes()) {
+      types.push_back(json::object{{"id", type.id},
+                                   {"label", language == "fr" ? type.label_fr : type.label_en},
+                                   {"selected", type.id == input.abuse_type}});
+    }
+    json::array targets;
+    std::set<std::string> ticked(input.ticked.begin(), input.ticked.end());
+    for (size_t i = 0; i < candidates.size(); ++i) {
+      targets.push_back(json::object{{"index", static_cast<int64_t>(i)},
+                                     {"value", candidates[i]},
+                                     {"checked", ticked.contains(candidates[i])}});
+    }
+    json::array zone_list;
+    for (const std::string& name : zones) {
+      zone_list.push_back(json::object{{"name", name}, {"selected", name == input.abuse_zone}});
+    }
+    json::object by_field;
+    json::array all;
+    for (const FormError& problem : errors) {
+      std::string existing =
+          by_field.contains(problem.field) ? std::string(by_field[problem.field].as_string()) : "";
+      by_field[problem.field] =
+          existing.empty() ? problem.message : existing + " " + problem.message;
+      all.push_back(json::object{{"field", problem.field}, {"message", problem.message}});
+    }
+    return json::object{{"types", std::move(types)},
+                        {"type_chosen", FindAbuseType(input.abuse_type) != nullptr},
+                        {"candidates", std::move(targets)},
+                        {"has_candidates", !candidates.empty()},
+                        {"more_targets", shown(input.more_targets)},
+                        {"abuse_date", shown(input.abuse_date)},
+                        {"abuse_time", shown(input.abuse_time)},
+                        {"zones", std::move(zone_list)},
+                        {"description", shown(input.description)},
+                        {"acknowledge", input.acknowledge},
+                        {"errors", std::move(by_field)},
+                        {"error_list", std::move(all)},
+                        {"has_errors", !errors.empty()}};
+  }
+
+  // POST /desk/mail/{id}/report: the agent's reading of a needs-human mail becomes a report,
+  // filed like any other (attributed, in a case), and the mail is marked handled.
+  Response MailReport(const Request& request, const DeskSession& desk) {
+    std::string language = PickLanguage(request);
+    auto id = ParseId(request.Param("id"));
+    if (!id) return NotFound(language);
+    auto fields = ParseUrlEncoded(request.body);
+    std::string csrf;
+    for (const auto& [key, value] : fields) {
+      if (key == "csrf") csrf = value;
+    }
+    if (!CsrfValid(request, csrf)) return Forbidden(language);
+
+    std::optional<InboundMail> mail;
+    Status status = store.Read([&](Transaction& tx) { mail = tx.GetInboundMail(*id, true); });
+    if (!status.ok()) return Unavailable(language);
+    if (!mail) return NotFound(language);
+    if (mail->state != "needs_human") {
+      return MailPage(request, desk, 409, nullptr, {},
+                      pages->Text(language, "mail.error.not_waiting"));
+    }
+
+    MailReportInput input = InputFromForm(fields);
+    std::vector<FormError> errors;
+    MailReportFields valid =
+        ReadMailReportForm(input, Now(), options.max_report_age, language, errors);
+    if (input.acknowledge && mail->sender.empty()) {
+      errors.push_back({"acknowledge", pages->Text(language, "mail.error.no_sender")});
+    }
+    if (!errors.empty()) return MailPage(request, desk, 422, &input, errors);
+
+    ReportDraft draft;
+    draft.channel = Channel::kMail;
+    draft.format = mail->format.empty() ? "free_text" : mail->format;
+    draft.raw = std::move(mail->raw);
+    draft.raw_type = "message/rfc822";
+    draft.targets = std::move(valid.targets);
+    draft.observed = std::move(valid.observed);
+    draft.abuse_type = std::string(valid.type->id);
+    draft.reporter.kind = ReporterKind::kPerson;
+    draft.reporter.name = mail->sender.empty() ? "mail " + std::to_string(mail->id) : mail->sender;
+    // The sender may be a robot: it hears from us only when the agent says so.
+    if (input.acknowledge) draft.reporter.email = mail->sender;
+    draft.description = valid.description.empty()
+                            ? "Report made from abuse mail " + std::to_string(mail->id) + " by " +
+                                  desk.user.email + "."
+                            : valid.description;
+    draft.good_faith = false;
+    draft.language = "en";
+    draft.source_report_id = mail->message_id;
+
+    Result<FiledReport> filed = writer.SubmitAndWait(std::move(draft));
+    if (!filed.ok()) {
+      spdlog::error("event=report_not_stored channel=mail mail={} error=\"{}\"", *id,
+                    filed.error().message);
+      return Unavailable(language);
+    }
+    // TODO: two agents sending the form of the same mail at once both file a report; the
+    // second is then marked as the mail's report and the first stays in its case unlinked.
+    // Claiming the mail before filing needs a store call that sets a state only from another.
+    Instant now = Now();
+    status = store.Write([&](Transaction& tx) {
+      std::optional<StoredReport> report = tx.FindReportByReference(filed->reference);
+      if (report) tx.MarkMailHandled(*id, report->id, now);
+    });
+    if (!status.ok()) {
+      // The report is stored and acknowledged; only the link back from the mail is missing.
+      spdlog::warn("event=mail_not_marked_handled mail={} reference={}", *id, filed->reference);
+    }
+    spdlog::info("event=report_accepted channel=mail mail={} reference={} case={} user_id={}", *id,
+                 filed->reference, filed->case_id, desk.user.id);
+    return Response::Redirect("/desk/cases/" + std::to_string(filed->case_id));
   }
 
   // ---- staff API ------------------------------------------------------------------------
@@ -1479,6 +2017,14 @@ struct Site::Impl {
         return DeskDecide(request, *desk);
       }
       if (get && Match("/desk/reports/{id}/raw", path, request)) return RawDownload(request);
+      if (get && (path == "/desk/mail" || path == "/desk/mail/")) return MailInbox(request, *desk);
+      if (get && Match("/desk/mail/{id}", path, request)) return MailPage(request, *desk);
+      if (get && Match("/desk/mail/{id}/raw", path, request)) {
+        return MailRawDownload(request, false);
+      }
+      if (post && Match("/desk/mail/{id}/report", path, request)) {
+        return MailReport(request, *desk);
+      }
       return NotFound(PickLanguage(request));
     });
   }
