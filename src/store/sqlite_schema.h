@@ -214,7 +214,6 @@ CREATE TABLE events (
 CREATE UNIQUE INDEX events_identity ON events (observed_at, fingerprint);
 CREATE UNIQUE INDEX events_source ON events (source_key) WHERE source_key IS NOT NULL;
 CREATE INDEX events_case ON events (case_id, observed_at) WHERE case_id IS NOT NULL;
-CREATE INDEX events_mail ON events (mail_id);
 )sql",
 };
 
