@@ -242,7 +242,6 @@ TEST_F(CasesTest, IdempotencyKeyReplaysAndRefusesAnotherBody) {
   EXPECT_EQ(GetCase(first.case_id).report_count, 1);
 }
 
-
 // ---- events from abuse mail ----------------------------------------------------------------
 
 class EventFilingTest : public CasesTest {
@@ -271,8 +270,7 @@ class EventFilingTest : public CasesTest {
   EventCounts FileAll(const std::vector<Event>& events, int64_t mail_id = 0) {
     if (mail_id == 0) mail_id = NewMail();
     std::vector<std::string> subjects;
-    std::vector<Attribution> attributions =
-        AttributeEvents(index_.Get().get(), events, subjects);
+    std::vector<Attribution> attributions = AttributeEvents(index_.Get().get(), events, subjects);
     EventCounts counts;
     EXPECT_TRUE(store_
                     ->Write([&](Transaction& tx) {

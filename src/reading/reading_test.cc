@@ -1,6 +1,8 @@
 // The whole corpus through ReadMail: every file, mail or not, must come out either read into
 // events or kept with a stated reason, and never crash or hang. Files that are not mail (XARF
 // JSON, Shadowserver CSV, IODEF XML) are sent the way senders send them: attached to a mail.
+#include "reading/reading.h"
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -12,7 +14,6 @@
 
 #include "core/abuse_type.h"
 #include "intake/json_schema.h"
-#include "reading/reading.h"
 
 namespace vigie {
 namespace {
@@ -107,8 +108,8 @@ TEST(Corpus, EveryFileIsReadIntoEventsOrKeptWithAReason) {
         EXPECT_LE(event.summary.size(), 200u) << where;
       }
     } else {
-      EXPECT_FALSE(reading.reason.empty()) << where << " is " << ReadingStatusName(reading.status)
-                                           << " without a reason";
+      EXPECT_FALSE(reading.reason.empty())
+          << where << " is " << ReadingStatusName(reading.status) << " without a reason";
       EXPECT_TRUE(reading.events.empty()) << where;
     }
   }
@@ -147,11 +148,15 @@ TEST(Corpus, EachFolderIsReadAsItsFormat) {
   // of DNS lookups), a blocklist, and the victims of amplification attacks. A person looks at
   // them.
   const std::set<std::string> kNotEventReports = {
-      "shadowserver/abuseio/botnet-ccip.csv",  "shadowserver/abuseio/honeypot-url.csv",
-      "shadowserver/abuseio/irc-port.csv",     "shadowserver/abuseio/open-mongo-db.csv",
-      "shadowserver/abuseio/sandbox-irc.csv",  "shadowserver/abuseio/sandbox-smtp.csv",
+      "shadowserver/abuseio/botnet-ccip.csv",
+      "shadowserver/abuseio/honeypot-url.csv",
+      "shadowserver/abuseio/irc-port.csv",
+      "shadowserver/abuseio/open-mongo-db.csv",
+      "shadowserver/abuseio/sandbox-irc.csv",
+      "shadowserver/abuseio/sandbox-smtp.csv",
       "shadowserver/intelmq/sandbox_dns.csv",
-      "shadowserver/intelmq/blocklist.csv",    "shadowserver/intelmq/event4_honeypot_ddos_amp.csv",
+      "shadowserver/intelmq/blocklist.csv",
+      "shadowserver/intelmq/event4_honeypot_ddos_amp.csv",
   };
   int checked = 0;
   for (const Outcome& outcome : ReadCorpus(&*schemas)) {
