@@ -319,6 +319,7 @@ int CommandServe(Config config, bool demo) {
   reading_options.reading.xarf_schemas = schemas->get();
   reading_options.policy = policy;
   reading_options.owner = "node-" + std::to_string(getpid()) + "-" + RandomToken(6);
+  reading_options.own_address = config.mail_from;
   MailReading mail_reading(*store, index, reading_options);
 
   std::unique_ptr<mail::Transport> transport;

@@ -113,7 +113,9 @@ int MailDelivery::RunOnce(Instant now) {
     std::optional<Case> owning_case;
     std::optional<Decision> decision;
     std::vector<StoredReport> case_reports;
+    std::optional<InboundMail> refused;
     Status read = store_.Read([&](Transaction& tx) {
+      if (mail.mail_id) refused = tx.GetInboundMail(mail.mail_id, false);
       if (mail.report_id) report = tx.GetReport(mail.report_id);
       if (mail.case_id) owning_case = tx.GetCase(mail.case_id);
       if (mail.decision_id) decision = tx.GetDecision(mail.decision_id);
@@ -128,6 +130,14 @@ int MailDelivery::RunOnce(Instant now) {
       context.abuse_type = report->draft.abuse_type;
       context.status_url = options_.public_url + "/status/" + report->reference +
                            "?token=" + StatusToken(options_.status_key, report->reference);
+    }
+    if (refused) {
+      // Abuse mail has no public reference: the answer names it by its number at the desk.
+      context.reference = "MAIL-" + std::to_string(refused->id);
+      context.refusal_reason = refused->reason;
+      context.refusal_detail = refused->detail;
+      context.refused_subject = refused->subject;
+      context.in_reply_to = refused->message_id;
     }
     if (owning_case) {
       context.case_id = std::to_string(owning_case->id);

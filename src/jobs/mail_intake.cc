@@ -32,6 +32,27 @@ std::string ReadingJson(const Reading& reading) {
   return ReadingToJson(shown);
 }
 
+// A XARF report that breaks its rules is answered with the reason: its sender is a machine
+// that can be fixed, and nothing else would tell it. Other refusals are not answered: a mail
+// refused for its size or its nesting may come from a forged sender, and answering it would
+// send our mail to an innocent address. Never to ourselves, never to an empty sender.
+bool ShouldAnswerRefusal(const Reading& reading, std::string_view own_address) {
+  if (reading.status != ReadingStatus::kRejected) return false;
+  if (reading.format != "xarf3" && reading.format != "xarf4") return false;
+  if (reading.sender.empty() || reading.detail.empty()) return false;
+  auto lower = [](std::string_view text) {
+    std::string out(text);
+    for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return out;
+  };
+  std::string sender = lower(reading.sender);
+  if (sender == lower(own_address) || sender.starts_with("mailer-daemon@") ||
+      sender.starts_with("postmaster@")) {
+    return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 Result<int64_t> StoreInboundMail(Store& store, std::string raw, std::string channel,
@@ -175,7 +196,19 @@ bool MailReading::ReadOne(int64_t mail_id, Instant now) {
   }
   outcome.reading = ReadingJson(reading);
   outcome.read_at = now;
-  Status recorded = store_.Write([&](Transaction& tx) { tx.RecordMailReading(outcome); });
+  bool answer = ShouldAnswerRefusal(reading, options_.own_address);
+  Status recorded = store_.Write([&](Transaction& tx) {
+    tx.RecordMailReading(outcome);
+    if (answer) {
+      OutboxMail refusal;
+      refusal.kind = "refusal";
+      refusal.recipient = reading.sender;
+      refusal.language = "en";
+      refusal.mail_id = mail_id;
+      refusal.next_attempt_at = now;
+      tx.EnqueueMail(refusal);
+    }
+  });
   if (!recorded.ok()) return false;
   spdlog::info(
       "event=mail_read mail={} state={} format={} reason={} events={} new={} duplicates={} "

@@ -41,6 +41,8 @@ struct MailReadingOptions {
   // it each time) is set aside as rejected ("reading_failed") instead of being read again.
   int max_attempts = 3;
   std::string owner;  // lease owner name: unique per process
+  // The desk's own address: a refused mail from it is never answered (no loop with itself).
+  std::string own_address;
 };
 
 class MailReading {

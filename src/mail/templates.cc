@@ -19,8 +19,8 @@ namespace {
 namespace fs = std::filesystem;
 using Data = kainjow::mustache::data;
 
-constexpr std::array<std::string_view, 4> kKinds = {kAcknowledgement, kRejection, kNotice,
-                                                    kClosure};
+constexpr std::array<std::string_view, 5> kKinds = {kAcknowledgement, kRejection, kNotice, kClosure,
+                                                    kRefusal};
 constexpr std::uintmax_t kMaxTemplateSize = 256 * 1024;
 constexpr size_t kTextWidth = 72;  // the width the text templates are written to
 
@@ -302,6 +302,10 @@ Status CheckContext(std::string_view kind, const MailContext& context) {
     }
   }
   if (kind == kClosure && context.outcome.empty()) return Missing("outcome", kind);
+  if (kind == kRefusal) {
+    if (context.refusal_reason.empty()) return Missing("refusal_reason", kind);
+    if (context.refusal_detail.empty()) return Missing("refusal_detail", kind);
+  }
   if (kind == kNotice) {
     if (context.case_id.empty()) return Missing("case_id", kind);
     if (context.abuse_type.empty()) return Missing("abuse_type", kind);
@@ -382,6 +386,12 @@ Result<Data> BuildData(std::string_view kind, std::string_view language, const M
     data.set("outcome_text", sentence(*outcome));
   }
 
+  if (kind == kRefusal) {
+    data.set("refusal_reason", context.refusal_reason);
+    data.set("refusal_detail", NormalizeLines(context.refusal_detail));
+    data.set("refused_subject", context.refused_subject);
+    data.set("has_refused_subject", !context.refused_subject.empty());
+  }
   if (kind == kNotice) {
     std::vector<Data> targets;
     for (const std::string& target : context.targets) {
@@ -496,8 +506,15 @@ Result<Message> MailTemplates::RenderMail(std::string_view kind, std::string_vie
   message.text = TidyText(*text);
   message.html = std::move(html).value();
   message.language = chosen;
-  // Auto-Submitted (RFC 3834) keeps vacation responders from answering.
-  message.extra_headers.emplace_back("Auto-Submitted", "auto-generated");
+  // Auto-Submitted (RFC 3834) keeps vacation responders from answering; a refusal answers a
+  // mail, and says so.
+  message.extra_headers.emplace_back("Auto-Submitted",
+                                     kind == kRefusal ? "auto-replied" : "auto-generated");
+  if (kind == kRefusal && !context.in_reply_to.empty() &&
+      context.in_reply_to.find_first_of("<>\r\n") == std::string::npos) {
+    message.extra_headers.emplace_back("In-Reply-To", "<" + context.in_reply_to + ">");
+    message.extra_headers.emplace_back("References", "<" + context.in_reply_to + ">");
+  }
   message.extra_headers.emplace_back("X-Vigie-Mail", std::string(kind));
   if (!context.reference.empty()) {
     message.extra_headers.emplace_back("X-Vigie-Reference", context.reference);

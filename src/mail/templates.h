@@ -39,6 +39,8 @@ inline constexpr std::string_view kAcknowledgement = "acknowledgement";  // to t
 inline constexpr std::string_view kRejection = "rejection";              // to the reporter
 inline constexpr std::string_view kNotice = "notice";                    // to the customer
 inline constexpr std::string_view kClosure = "closure";                  // to the reporter
+// To the sender of an abuse mail that was refused (a XARF report that breaks its rules).
+inline constexpr std::string_view kRefusal = "refusal";
 std::span<const std::string_view> MailKinds();
 
 // Why a report was rejected, as a code ("incomplete", "not_illicit", "not_ours", "duplicate",
@@ -100,6 +102,14 @@ struct MailContext {
   std::string staff_message;
   std::string outcome;
   bool automated = false;
+
+  // The refusal: why the mail was refused (a reading reason code such as "xarf_invalid"), the
+  // detail that names the field and the rule, the refused mail's subject and Message-ID (the
+  // answer is sent In-Reply-To it). `refusal_reason` and `refusal_detail` are required.
+  std::string refusal_reason;
+  std::string refusal_detail;
+  std::string refused_subject;
+  std::string in_reply_to;
 };
 
 // A loaded, checked set of templates. Immutable after loading: RenderMail may be called from

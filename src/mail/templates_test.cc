@@ -54,6 +54,10 @@ MailContext FullContext() {
   context.reason = "insufficient_evidence";
   context.staff_message = "Please send the full headers of the spam.";
   context.outcome = "remediated";
+  context.refusal_reason = "xarf_invalid";
+  context.refusal_detail = "/report/source_port: 9999999 is above the maximum 65535";
+  context.refused_subject = "XARF report <4711>";
+  context.in_reply_to = "4711@reporter.example";
   return context;
 }
 
@@ -360,6 +364,29 @@ TEST_F(BrokenTemplates, UnparsableTemplateIsNamed) {
   ASSERT_FALSE(loaded.ok());
   EXPECT_EQ(loaded.error().code, "template_invalid");
   EXPECT_TRUE(Contains(loaded.error().message, "notice.txt.mustache"));
+}
+
+TEST(MailTemplates, RefusalAnswersTheMailWithTheReasonAndIsMarkedAsAReply) {
+  for (const char* language : {"en", "fr"}) {
+    Message message = RenderOrDie(kRefusal, language, FullContext());
+    EXPECT_TRUE(Contains(message.text, "/report/source_port: 9999999 is above the maximum 65535"))
+        << message.text;
+    EXPECT_TRUE(Contains(message.text, "xarf_invalid"));
+    // The sender's subject is hostile text: escaped in HTML, plain in text.
+    EXPECT_TRUE(Contains(message.html, "XARF report &lt;4711&gt;")) << message.html;
+    EXPECT_TRUE(Contains(message.text, "XARF report <4711>"));
+    auto header = [&message](std::string_view name) {
+      for (const auto& [key, value] : message.extra_headers) {
+        if (key == name) return value;
+      }
+      return std::string();
+    };
+    EXPECT_EQ(header("Auto-Submitted"), "auto-replied");
+    EXPECT_EQ(header("In-Reply-To"), "<4711@reporter.example>");
+  }
+  MailContext without = FullContext();
+  without.refusal_detail.clear();
+  EXPECT_FALSE(Templates().RenderMail(kRefusal, "en", without).ok());
 }
 
 }  // namespace

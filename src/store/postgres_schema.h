@@ -227,6 +227,8 @@ CREATE TABLE events (
   customer_id TEXT NOT NULL,
   service_id TEXT NOT NULL
 );
+ALTER TABLE outbox ADD COLUMN mail_id BIGINT NOT NULL DEFAULT 0;
+
 CREATE UNIQUE INDEX events_identity ON events (observed_at, fingerprint);
 CREATE UNIQUE INDEX events_source ON events (source_key) WHERE source_key IS NOT NULL;
 CREATE INDEX events_case ON events (case_id, observed_at) WHERE case_id IS NOT NULL;

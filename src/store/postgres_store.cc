@@ -561,6 +561,7 @@ OutboxMail ReadMail(const Row& row) {
   mail.decision_id = row.Int(6);
   mail.attempts = static_cast<int>(row.Int(7));
   mail.next_attempt_at = row.Time(8);
+  mail.mail_id = row.Int(9);
   return mail;
 }
 
@@ -1303,7 +1304,8 @@ class PgTransaction final : public Transaction {
   int64_t EnqueueMail(const OutboxMail& mail) override {
     static const std::string insert =
         "INSERT INTO outbox (kind, recipient, language, report_id, case_id, decision_id, "
-        "created_at, next_attempt_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id";
+        "created_at, next_attempt_at, mail_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8) "
+        "RETURNING id";
     return c_
         .Run(insert, Params()
                          .Add(mail.kind)
@@ -1312,7 +1314,8 @@ class PgTransaction final : public Transaction {
                          .Add(mail.report_id)
                          .Add(mail.case_id)
                          .Add(mail.decision_id)
-                         .Add(mail.next_attempt_at))[0]
+                         .Add(mail.next_attempt_at)
+                         .Add(mail.mail_id))[0]
         .Int(0);
   }
 
@@ -1325,7 +1328,7 @@ class PgTransaction final : public Transaction {
         "AND lease_until <= $1 ORDER BY next_attempt_at, id LIMIT $2 FOR UPDATE SKIP LOCKED) "
         "UPDATE outbox SET lease_owner = $3, lease_until = $4 FROM due WHERE outbox.id = due.id "
         "RETURNING outbox.id, kind, recipient, language, report_id, case_id, decision_id, "
-        "attempts, next_attempt_at";
+        "attempts, next_attempt_at, mail_id";
     Rows rows = c_.Run(claim, Params().Add(now).Add(limit).Add(owner).Add(lease_until));
     std::vector<OutboxMail> out;
     out.reserve(static_cast<size_t>(rows.size()));

@@ -916,14 +916,15 @@ class SqliteTransaction final : public Transaction {
   int64_t EnqueueMail(const OutboxMail& mail) override {
     auto insert = c_.Prepare(
         "INSERT INTO outbox (kind, recipient, language, report_id, case_id, decision_id, "
-        "created_at, next_attempt_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)");
+        "mail_id, created_at, next_attempt_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?8, ?7, ?7)");
     insert.Bind(1, mail.kind)
         .Bind(2, mail.recipient)
         .Bind(3, mail.language)
         .Bind(4, mail.report_id)
         .Bind(5, mail.case_id)
         .Bind(6, mail.decision_id)
-        .Bind(7, mail.next_attempt_at);
+        .Bind(7, mail.next_attempt_at)
+        .Bind(8, mail.mail_id);
     insert.Run();
     return sqlite3_last_insert_rowid(c_.handle());
   }
@@ -934,7 +935,8 @@ class SqliteTransaction final : public Transaction {
     {
       auto query = c_.Prepare(
           "SELECT id, kind, recipient, language, report_id, case_id, decision_id, attempts, "
-          "next_attempt_at FROM outbox WHERE state = 'pending' AND next_attempt_at <= ?1 AND "
+          "next_attempt_at, mail_id FROM outbox WHERE state = 'pending' AND next_attempt_at <= ?1 "
+          "AND "
           "lease_until <= ?1 ORDER BY next_attempt_at, id LIMIT ?2");
       query.Bind(1, now).Bind(2, limit);
       while (query.Step()) {
@@ -948,6 +950,7 @@ class SqliteTransaction final : public Transaction {
         mail.decision_id = query.Int(6);
         mail.attempts = static_cast<int>(query.Int(7));
         mail.next_attempt_at = query.Time(8);
+        mail.mail_id = query.Int(9);
         out.push_back(std::move(mail));
       }
     }

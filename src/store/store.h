@@ -89,12 +89,15 @@ struct Session {
 // about); the delivery job renders it when it sends, so intake stays cheap.
 struct OutboxMail {
   int64_t id = 0;
-  std::string kind;  // "acknowledgement", "rejection", "notice", "closure"
+  // "acknowledgement", "rejection", "notice", "closure", "refusal" (an abuse mail that could
+  // not be read, answered to its sender with the reason)
+  std::string kind;
   std::string recipient;
   std::string language;
   int64_t report_id = 0;  // 0 when not about one report
   int64_t case_id = 0;
   int64_t decision_id = 0;
+  int64_t mail_id = 0;  // the abuse mail a refusal answers; 0 otherwise
   int attempts = 0;
   Instant next_attempt_at{};
 };

@@ -219,6 +219,46 @@ describe('abuse mail intake', () => {
     }
   });
 
+  test('a XARF report that breaks its rules is kept and its sender told why', async () => {
+    const report = {
+      Version: '3',
+      ReporterInfo: { ReporterOrg: 'Robot', ReporterOrgDomain: 'reporter.test', ReporterOrgEmail: 'xarf@reporter.test' },
+      Disclosure: true,
+      Report: { ReportClass: 'Activity', ReportType: 'LoginAttack', Date: new Date().toISOString(), SourceIp: 'not an address', Protocol: 'tcp' },
+    };
+    const message = [
+      'From: XARF robot <xarf-robot@reporter.test>',
+      'To: abuse@provider.test',
+      'Subject: XARF report <bad>',
+      `Message-ID: <${unique('xarf')}@reporter.test>`,
+      'Content-Type: application/json',
+      '',
+      JSON.stringify(report),
+      '',
+    ].join('\r\n');
+    assert.equal(ingest(vigie.dataDir, message).status, 0);
+    const mail = await readMail('XARF report <bad>');
+    assert.equal(mail.state, 'rejected');
+    assert.equal(mail.format, 'xarf3');
+    assert.equal(mail.reason, 'xarf_invalid');
+    assert.match(mail.detail, /SourceIp/);
+
+    // Without an SMTP server the desk writes its mail as files: the answer is there.
+    const dir = path.join(vigie.dataDir, 'mail');
+    const answer = await waitFor('the refusal to be written', async () => {
+      if (!fs.existsSync(dir)) return undefined;
+      for (const file of fs.readdirSync(dir)) {
+        const text = fs.readFileSync(path.join(dir, file), 'utf8');
+        if (text.includes('X-Vigie-Mail: refusal')) return text;
+      }
+      return undefined;
+    });
+    assert.match(answer, /^To: .*xarf-robot@reporter\.test/m);
+    assert.match(answer, /^Auto-Submitted: auto-replied/m);
+    assert.match(answer, /^In-Reply-To: </m);
+    assert.match(answer, /SourceIp/);
+  });
+
   test('--dry-run --json stores nothing and prints the reading', async () => {
     const countBefore = (await mailList()).length;
     const dry = ingest(vigie.dataDir, arfReport({ sourceIp: '2001:db8:1::25' }), ['--dry-run', '--json']);
