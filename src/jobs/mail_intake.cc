@@ -5,6 +5,7 @@
 #include "attribution/index.h"
 #include "cases/events.h"
 #include "core/secrets.h"
+#include "core/text.h"
 #include "store/store.h"
 
 namespace vigie {
@@ -40,13 +41,8 @@ bool ShouldAnswerRefusal(const Reading& reading, std::string_view own_address) {
   if (reading.status != ReadingStatus::kRejected) return false;
   if (reading.format != "xarf3" && reading.format != "xarf4") return false;
   if (reading.sender.empty() || reading.detail.empty()) return false;
-  auto lower = [](std::string_view text) {
-    std::string out(text);
-    for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return out;
-  };
-  std::string sender = lower(reading.sender);
-  if (sender == lower(own_address) || sender.starts_with("mailer-daemon@") ||
+  std::string sender = AsciiLower(reading.sender);
+  if (sender == AsciiLower(own_address) || sender.starts_with("mailer-daemon@") ||
       sender.starts_with("postmaster@")) {
     return false;
   }

@@ -21,26 +21,10 @@ namespace vigie::reading {
 
 namespace {
 
-std::string Lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-std::string_view Trim(std::string_view text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) {
-    text.remove_prefix(1);
-  }
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) {
-    text.remove_suffix(1);
-  }
-  return text;
-}
-
 std::vector<std::string> AllValues(const std::vector<MimeHeader>& fields, std::string_view name) {
   std::vector<std::string> out;
   for (const MimeHeader& field : fields) {
-    if (Lower(field.name) == Lower(name)) out.push_back(field.value);
+    if (AsciiLower(field.name) == AsciiLower(name)) out.push_back(field.value);
   }
   return out;
 }
@@ -76,7 +60,7 @@ bool IsPublic(const IpAddress& ip) {
 // The IPs in the "from" clause of one Received field, in order: "from host (host [ip])" and
 // "from host (ip)" are the common forms. The "by" clause names the receiver and is left out.
 std::vector<IpAddress> FromClauseIps(std::string_view received) {
-  std::string text = Lower(Trim(received));
+  std::string text = AsciiLower(TrimSpace(received));
   if (!text.starts_with("from")) return {};
   for (size_t at = 0; (at = text.find("by", at)) != std::string::npos; at += 2) {
     bool starts = at > 0 && std::isspace(static_cast<unsigned char>(text[at - 1]));
@@ -116,10 +100,10 @@ std::optional<IpAddress> FirstPublicSender(const std::vector<MimeHeader>& origin
 }
 
 std::string DomainOfAddress(std::string_view address) {
-  address = Trim(address);
+  address = TrimSpace(address);
   while (!address.empty() && address.back() == '>') address.remove_suffix(1);
   size_t at = address.rfind('@');
-  return at == std::string_view::npos ? "" : Lower(Trim(address.substr(at + 1)));
+  return at == std::string_view::npos ? "" : AsciiLower(TrimSpace(address.substr(at + 1)));
 }
 
 const MimeEntity* FindReportPart(const MimeMessage& message) {
@@ -148,7 +132,7 @@ const MimeEntity* FindOriginal(const MimeMessage& message) {
 std::string AbuseTypeFromText(const MimeMessage& message) {
   for (const MimeEntity& entity : message.entities) {
     if (entity.content_type != "text/plain" || entity.depth > 1) continue;
-    std::string text = Lower(entity.body);
+    std::string text = AsciiLower(entity.body);
     if (text.find("phish") != std::string::npos) return "phishing";
     if (text.find("malware") != std::string::npos) return "malware";
     if (text.find("virus") != std::string::npos) return "virus";
@@ -165,9 +149,9 @@ void AddTarget(std::vector<Target>& targets, Target target) {
 
 // The host of an http(s) URI, as a target of its own.
 std::optional<Target> UriHost(std::string_view uri) {
-  uri = Trim(uri);
+  uri = TrimSpace(uri);
   if (uri.starts_with('<') && uri.ends_with('>')) uri = uri.substr(1, uri.size() - 2);
-  std::string lower = Lower(uri.substr(0, std::min<size_t>(uri.size(), 8)));
+  std::string lower = AsciiLower(uri.substr(0, std::min<size_t>(uri.size(), 8)));
   if (!lower.starts_with("http://") && !lower.starts_with("https://")) return std::nullopt;
   Result<Target> url = ParseTarget(uri);
   if (!url.ok()) return std::nullopt;
@@ -185,10 +169,10 @@ std::optional<ZonedInstant> FirstTime(std::initializer_list<std::string> candida
 }
 
 std::string WithoutAngles(std::string_view id) {
-  id = Trim(id);
+  id = TrimSpace(id);
   if (id.starts_with('<')) id.remove_prefix(1);
   if (id.ends_with('>')) id.remove_suffix(1);
-  return std::string(Trim(id));
+  return std::string(TrimSpace(id));
 }
 
 }  // namespace
@@ -203,7 +187,7 @@ std::vector<MimeHeader> ParseFeedbackFields(std::string_view text) {
     bool crlf = end + 1 < text.size() && text[end] == '\r' && text[end + 1] == '\n';
     at = end + (crlf ? 2 : 1);
 
-    if (Trim(line).empty()) {
+    if (TrimSpace(line).empty()) {
       if (started) break;
       continue;
     }
@@ -211,16 +195,16 @@ std::vector<MimeHeader> ParseFeedbackFields(std::string_view text) {
       if (!fields.empty()) {
         std::string& value = fields.back().value;
         if (!value.empty()) value += ' ';
-        value += Trim(line);
+        value += TrimSpace(line);
       }
       continue;
     }
     size_t colon = line.find(':');
     if (colon == std::string_view::npos || colon == 0) continue;
-    std::string_view name = Trim(line.substr(0, colon));
+    std::string_view name = TrimSpace(line.substr(0, colon));
     if (name.empty() || name.find_first_of(" \t") != std::string_view::npos) continue;
     started = true;
-    fields.push_back({ToValidUtf8(name), ToValidUtf8(Trim(line.substr(colon + 1)))});
+    fields.push_back({ToValidUtf8(name), ToValidUtf8(TrimSpace(line.substr(colon + 1)))});
   }
   return fields;
 }
@@ -246,7 +230,7 @@ std::optional<Reading> ReadArf(const MimeMessage& message, const ReadingOptions&
   if (original_part != nullptr) original = ParseFeedbackFields(original_part->body);
 
   // Kinds of feedback that are not about abuse.
-  std::string feedback_type = Lower(Trim(FindHeader(report, "Feedback-Type")));
+  std::string feedback_type = AsciiLower(TrimSpace(FindHeader(report, "Feedback-Type")));
   if (feedback_type == "not-spam") {
     reading.status = ReadingStatus::kIgnored;
     reading.reason = "not_spam_feedback";
@@ -262,7 +246,7 @@ std::optional<Reading> ReadArf(const MimeMessage& message, const ReadingOptions&
 
   // The sender: Source-IP as the report gives it, else the first public hop of the original.
   std::vector<Target> targets;
-  std::string source_ip(Trim(FindHeader(report, "Source-IP")));
+  std::string source_ip(TrimSpace(FindHeader(report, "Source-IP")));
   if (source_ip.starts_with('[')) source_ip.erase(0, 1);
   source_ip = source_ip.substr(0, source_ip.find_first_of("] \t"));
   if (std::optional<IpAddress> ip = IpAddress::Parse(source_ip)) {
@@ -288,7 +272,7 @@ std::optional<Reading> ReadArf(const MimeMessage& message, const ReadingOptions&
   }
   std::string sender_domain = DomainOfAddress(FindHeader(report, "Original-Mail-From"));
   for (const std::string& domain : AllValues(report, "Reported-Domain")) {
-    std::string name = Lower(Trim(domain));
+    std::string name = AsciiLower(TrimSpace(domain));
     bool recipients = std::find(recipient_domains.begin(), recipient_domains.end(), name) !=
                       recipient_domains.end();
     if (recipients && name != sender_domain) continue;
@@ -322,7 +306,7 @@ std::optional<Reading> ReadArf(const MimeMessage& message, const ReadingOptions&
   event.source_report_id = ClampSummary(WithoutAngles(FindHeader(original, "Message-ID")));
   // The original's Subject and addresses are a person's mail: they stay out of the summary.
   std::string summary = "Feedback-Type: " + (feedback_type.empty() ? "none" : feedback_type);
-  std::string user_agent(Trim(FindHeader(report, "User-Agent")));
+  std::string user_agent(TrimSpace(FindHeader(report, "User-Agent")));
   if (!user_agent.empty()) summary += ", User-Agent: " + user_agent;
   event.summary = ClampSummary(summary);
 

@@ -180,20 +180,10 @@ std::optional<ZonedInstant> ParseRfc5322(std::string_view text, bool* zone_given
   return Build(year, month, day, hour, minute, second, offset);
 }
 
-std::string_view Trim(std::string_view text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) {
-    text.remove_prefix(1);
-  }
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) {
-    text.remove_suffix(1);
-  }
-  return text;
-}
-
 }  // namespace
 
 std::optional<ZonedInstant> ParseMailTime(std::string_view text, bool* zone_given) {
-  text = Trim(text);
+  text = TrimSpace(text);
   if (text.size() > 100) return std::nullopt;
   if (text.size() >= 10 && std::isdigit(static_cast<unsigned char>(text[0])) && text[4] == '-') {
     return ParseIso(text, zone_given);

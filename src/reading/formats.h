@@ -73,6 +73,9 @@ std::optional<ZonedInstant> ParseMailTime(std::string_view text, bool* zone_give
 // character.
 std::string ClampSummary(std::string_view text);
 
+// A reading that refuses the message: status kRejected with `reason` and `detail`.
+Reading Refused(std::string format, std::string reason, std::string detail);
+
 }  // namespace vigie::reading
 
 namespace vigie::reading {

@@ -47,21 +47,15 @@ struct GObjectUnref {
 template <typename T>
 using GPtr = std::unique_ptr<T, GObjectUnref>;
 
-std::string Lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 bool EqualsIgnoringCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && Lower(a) == Lower(b);
+  return a.size() == b.size() && AsciiLower(a) == AsciiLower(b);
 }
 
 std::string ContentTypeOf(GMimeObject* object) {
   GMimeContentType* type = g_mime_object_get_content_type(object);
   if (type == nullptr) return "text/plain";
   char* mime_type = g_mime_content_type_get_mime_type(type);
-  std::string out = mime_type != nullptr ? Lower(mime_type) : "text/plain";
+  std::string out = mime_type != nullptr ? AsciiLower(mime_type) : "text/plain";
   g_free(mime_type);
   return out;
 }
@@ -242,7 +236,7 @@ class Walker {
 
     GMimePart* part = GMIME_PART(object);
     const char* charset = g_mime_object_get_content_type_parameter(object, "charset");
-    entity.charset = charset != nullptr ? Lower(charset) : "";
+    entity.charset = charset != nullptr ? AsciiLower(charset) : "";
     GMimeDataWrapper* content = g_mime_part_get_content(part);
     if (content != nullptr) {
       GPtr<GMimeStream> stream(g_mime_stream_mem_new());
@@ -451,7 +445,7 @@ Result<MimeMessage> WalkMime(std::string_view raw, const MailLimits& limits) {
   message.content_type = body != nullptr ? ContentTypeOf(body) : "text/plain";
   if (body != nullptr && message.content_type == "multipart/report") {
     const char* report_type = g_mime_object_get_content_type_parameter(body, "report-type");
-    if (report_type != nullptr) message.report_type = Lower(report_type);
+    if (report_type != nullptr) message.report_type = AsciiLower(report_type);
   }
 
   Walker walker(limits);

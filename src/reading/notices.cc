@@ -18,6 +18,7 @@
 #include <string>
 
 #include "core/target.h"
+#include "core/text.h"
 #include "reading/formats.h"
 
 namespace vigie::reading {
@@ -71,12 +72,6 @@ int Depth(const pugi::xml_node& node, int limit) {
   return deepest;
 }
 
-std::string Lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 void AddTarget(std::vector<Target>& targets, std::string_view text) {
   if (text.empty()) return;
   Result<Target> target = ParseTarget(text);
@@ -122,15 +117,6 @@ void AddUrlTarget(std::vector<Target>& targets, std::string_view url) {
     std::string repaired = BracketBareIpv6(url);
     if (!repaired.empty()) AddTarget(targets, repaired);
   }
-}
-
-Reading Refusal(std::string format, std::string reason, std::string detail) {
-  Reading reading;
-  reading.format = std::move(format);
-  reading.status = ReadingStatus::kRejected;
-  reading.reason = std::move(reason);
-  reading.detail = std::move(detail);
-  return reading;
 }
 
 // Moves the events' targets and times to the candidates, for a reading a person finishes.
@@ -220,7 +206,7 @@ Reading ReadAcns(const pugi::xml_node& root, Instant fallback_time) {
 //   admin, user (intrusion attempts) -> bruteforce; social-engineering -> phishing. Anything else:
 //   "" (a person decides).
 std::string IodefAbuseType(std::string_view words, std::string_view impact) {
-  std::string text = Lower(words);
+  std::string text = AsciiLower(words);
   auto has = [&text](std::initializer_list<std::string_view> needles) {
     return std::any_of(needles.begin(), needles.end(),
                        [&text](std::string_view n) { return text.find(n) != std::string::npos; });
@@ -233,7 +219,7 @@ std::string IodefAbuseType(std::string_view words, std::string_view impact) {
   if (has({"worm", "virus", "malware", "trojan", "ransomware"})) return "malware";
   if (has({"copyright", "infring"})) return "copyright";
   if (has({"scan", "probe"})) return "bruteforce";
-  std::string type = Lower(impact);
+  std::string type = AsciiLower(impact);
   if (type == "dos") return "dos";
   if (type == "recon" || type == "admin" || type == "user") return "bruteforce";
   if (type == "social-engineering") return "phishing";
@@ -376,7 +362,7 @@ std::optional<Reading> ReadXmlText(std::string_view xml, Instant fallback_time) 
   if (!acns && !iodef && !safe) return std::nullopt;
   std::string format = iodef ? "iodef" : acns ? "acns" : "safe_browsing";
   if (xml.size() > kMaxXmlBytes) {
-    return Refusal(format, "xml_too_large",
+    return Refused(format, "xml_too_large",
                    "the XML document has " + std::to_string(xml.size()) + " bytes, the limit is " +
                        std::to_string(kMaxXmlBytes));
   }
@@ -387,12 +373,12 @@ std::optional<Reading> ReadXmlText(std::string_view xml, Instant fallback_time) 
   unsigned int flags = pugi::parse_default & ~pugi::parse_doctype;
   pugi::xml_parse_result parsed = document.load_buffer(xml.data(), xml.size(), flags);
   if (!parsed) {
-    return Refusal(format, "xml_invalid",
+    return Refused(format, "xml_invalid",
                    std::string("the XML document is not well-formed: ") + parsed.description() +
                        " at byte " + std::to_string(parsed.offset));
   }
   if (Depth(document, kMaxXmlDepth) > kMaxXmlDepth) {
-    return Refusal(format, "xml_too_deep",
+    return Refused(format, "xml_too_deep",
                    "the XML document nests deeper than " + std::to_string(kMaxXmlDepth));
   }
 

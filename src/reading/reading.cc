@@ -26,9 +26,7 @@ std::string_view ReadingStatusName(ReadingStatus status) {
   return "needs_human";
 }
 
-namespace {
-
-using reading::MimeMessage;
+namespace reading {
 
 Reading Refused(std::string format, std::string reason, std::string detail) {
   Reading reading;
@@ -38,6 +36,13 @@ Reading Refused(std::string format, std::string reason, std::string detail) {
   reading.detail = std::move(detail);
   return reading;
 }
+
+}  // namespace reading
+
+namespace {
+
+using reading::MimeMessage;
+using reading::Refused;
 
 // The addr-spec of a From header: the part in angle brackets, else the whole value trimmed.
 std::string AddressOf(std::string_view from) {

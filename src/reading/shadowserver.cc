@@ -13,6 +13,7 @@
 #include <string>
 
 #include "core/target.h"
+#include "core/text.h"
 #include "reading/formats.h"
 
 namespace vigie::reading {
@@ -185,12 +186,6 @@ char Lower(char c) {
   return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
 }
 
-std::string LowerCopy(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = Lower(c);
-  return out;
-}
-
 // ---------------------------------------------------------------------------------------------
 // The CSV reader.
 
@@ -304,7 +299,7 @@ bool IsBlankRecord(const std::vector<std::string_view>& cells) {
 std::string HeaderName(std::string_view cell) {
   while (!cell.empty() && (cell.front() == ' ' || cell.front() == '"')) cell.remove_prefix(1);
   while (!cell.empty() && (cell.back() == ' ' || cell.back() == '"')) cell.remove_suffix(1);
-  return LowerCopy(cell);
+  return AsciiLower(cell);
 }
 
 // Where the columns a row is read from sit in the header; -1 when absent.
@@ -450,7 +445,7 @@ std::string ShadowserverReportName(std::string_view text) {
   if (text.size() > 300) text = text.substr(0, 300);
 
   // In a subject, the name sits between "Shadowserver " and " Report".
-  std::string lower = LowerCopy(text);
+  std::string lower = AsciiLower(text);
   if (size_t at = lower.find("shadowserver "); at != std::string::npos) {
     size_t start = at + 13;
     size_t end = lower.find(" report", start);
@@ -607,7 +602,7 @@ std::optional<Reading> ReadShadowserver(const MimeMessage& message, const Readin
                     entity.content_type == "application/csv" ||
                     entity.content_type == "application/vnd.ms-excel" ||
                     entity.content_type == "application/octet-stream" ||
-                    LowerCopy(entity.filename).ends_with(".csv");
+                    AsciiLower(entity.filename).ends_with(".csv");
     if (!csv_like || !LooksLikeShadowserverCsv(entity.body)) continue;
     found = true;
 

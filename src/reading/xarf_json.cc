@@ -22,6 +22,7 @@
 #include "core/abuse_type.h"
 #include "core/net.h"
 #include "core/target.h"
+#include "core/text.h"
 #include "intake/intake.h"
 #include "intake/json_schema.h"
 #include "intake/messages.h"
@@ -81,12 +82,6 @@ constexpr auto kV3Types = std::to_array<V3Type>({
 // (one abusix alpha sample has none).
 constexpr auto kV3Versions =
     std::to_array<std::string_view>({"1", "2", "3", "3.0", "3.0.0", "alpha", "development"});
-
-std::string Lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 std::string NormalisedTypeName(std::string_view text) {
   std::string out;
@@ -351,12 +346,12 @@ void CheckValue(const json::value& value, const std::string& field, Kind kind, P
       expect(value.is_string() && IsUrl(Text(value)), "a URL");
       return;
     case Kind::kProtocol: {
-      std::string protocol = Lower(Text(value));
+      std::string protocol = AsciiLower(Text(value));
       expect(value.is_string() && (protocol == "tcp" || protocol == "udp"), "\"tcp\" or \"udp\"");
       return;
     }
     case Kind::kSeverity: {
-      std::string severity = Lower(Text(value));
+      std::string severity = AsciiLower(Text(value));
       expect(value.is_string() && (severity == "low" || severity == "medium" ||
                                    severity == "high" || severity == "critical"),
              "a severity (low, medium, high, critical)");
@@ -371,7 +366,7 @@ void CheckValue(const json::value& value, const std::string& field, Kind kind, P
       const json::object& hash = value.get_object();
       const json::value* algorithm = hash.if_contains("HashAlgorithm");
       const json::value* hex = hash.if_contains("HashValue");
-      std::string name = algorithm ? Lower(Text(*algorithm)) : "";
+      std::string name = algorithm ? AsciiLower(Text(*algorithm)) : "";
       if (!(name == "md5" || name == "sha1" || name == "sha256" || name == "sha512")) {
         problems.Add(field + ".HashAlgorithm",
                      (algorithm ? Quote(*algorithm) : std::string("missing")) +
@@ -514,8 +509,9 @@ void CheckReporterInfo(const json::object& document, Problems& problems) {
   CheckMembers(reporter, "ReporterInfo.", kReporterMembers, problems, 1);
 
   // An organisation says who it is and how to reach it; a person at least one of the two.
-  std::string type = reporter.contains("ReporterType") ? Lower(Text(reporter.at("ReporterType")))
-                                                       : std::string("org");
+  std::string type = reporter.contains("ReporterType")
+                         ? AsciiLower(Text(reporter.at("ReporterType")))
+                         : std::string("org");
   if (type == "org") {
     Require(reporter, "ReporterInfo.", {"ReporterOrg", "ReporterOrgDomain", "ReporterOrgEmail"},
             problems);
@@ -583,7 +579,7 @@ void CheckInternalProcessing(const json::value& value, Problems& problems) {
 // The rules of each report type beyond the syntax of its members.
 void CheckReportType(const json::object& report, const V3Type& type, std::string_view version,
                      Problems& problems) {
-  if (type.name == "malware" && Lower(Text(report.at("ReportClass"))) == "content" &&
+  if (type.name == "malware" && AsciiLower(Text(report.at("ReportClass"))) == "content" &&
       version != "3" && !report.contains("SourceUrl")) {
     // Malware content is named by its URL; version 3 made the URL optional.
     problems.Add("Report.SourceUrl", "is required for Content/Malware before version 3");
@@ -674,7 +670,7 @@ Reading ReadV3(const json::object& document) {
   const V3Type* type = nullptr;
   if (report.contains("ReportType") && report.contains("ReportClass")) {
     std::string name = NormalisedTypeName(Text(report.at("ReportType")));
-    std::string report_class = Lower(Text(report.at("ReportClass")));
+    std::string report_class = AsciiLower(Text(report.at("ReportClass")));
     for (const V3Type& row : kV3Types) {
       if (row.name == name) type = &row;
     }
@@ -792,7 +788,7 @@ Reading ReadV4(const json::value& whole, std::string_view text, const ReadingOpt
 }
 
 bool EndsWithJson(std::string_view name) {
-  return name.size() >= 5 && Lower(name.substr(name.size() - 5)) == ".json";
+  return name.size() >= 5 && AsciiLower(name.substr(name.size() - 5)) == ".json";
 }
 
 }  // namespace

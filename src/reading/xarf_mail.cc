@@ -71,22 +71,6 @@ constexpr ReportTypeMapping kReportTypes[] = {
     {"iptv", "iptv"},
 };
 
-std::string Lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-std::string_view Trim(std::string_view text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) {
-    text.remove_prefix(1);
-  }
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) {
-    text.remove_suffix(1);
-  }
-  return text;
-}
-
 bool IsKeyCharacter(char c) {
   return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
 }
@@ -94,10 +78,10 @@ bool IsKeyCharacter(char c) {
 // A scalar as written, without a leading "!!tag" and without surrounding quotes ('' inside
 // single quotes is one quote, as YAML has it; a lone stray quote is kept).
 std::string ScalarValue(std::string_view value) {
-  value = Trim(value);
+  value = TrimSpace(value);
   while (value.starts_with('!')) {
     size_t space = value.find_first_of(" \t");
-    value = space == std::string_view::npos ? std::string_view() : Trim(value.substr(space));
+    value = space == std::string_view::npos ? std::string_view() : TrimSpace(value.substr(space));
   }
   if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
     return std::string(value.substr(1, value.size() - 2));
@@ -123,7 +107,7 @@ bool LooksLikeReport(const std::vector<MimeHeader>& fields) {
 }
 
 std::optional<std::string_view> AbuseTypeOf(std::string_view report_type) {
-  std::string key = Lower(Trim(report_type));
+  std::string key = AsciiLower(TrimSpace(report_type));
   for (const ReportTypeMapping& mapping : kReportTypes) {
     if (mapping.report_type == key) return mapping.abuse_type;
   }
@@ -131,7 +115,7 @@ std::optional<std::string_view> AbuseTypeOf(std::string_view report_type) {
 }
 
 void AddTarget(std::vector<Target>& targets, std::string_view text, bool want_ip) {
-  text = Trim(text);
+  text = TrimSpace(text);
   if (text.empty()) return;
   Result<Target> target = ParseTarget(text);
   if (!target.ok() || (want_ip && target->kind != TargetKind::kIp)) return;
@@ -145,7 +129,7 @@ void AddTarget(std::vector<Target>& targets, std::string_view text, bool want_ip
 // domain of a reported URL).
 std::vector<Target> TargetsOf(const std::vector<MimeHeader>& fields) {
   std::vector<Target> targets;
-  std::string source_type = Lower(Trim(FindHeader(fields, "Source-Type")));
+  std::string source_type = AsciiLower(TrimSpace(FindHeader(fields, "Source-Type")));
   bool want_ip = source_type == "ipv4" || source_type == "ipv6" || source_type == "ip-address" ||
                  source_type == "ip";
   AddTarget(targets, FindHeader(fields, "Source"), want_ip);
@@ -158,7 +142,7 @@ std::vector<Target> TargetsOf(const std::vector<MimeHeader>& fields) {
 std::string Summary(const std::vector<MimeHeader>& fields) {
   std::string summary;
   for (std::string_view key : {"Category", "Report-Type", "Service", "Port"}) {
-    std::string value(Trim(FindHeader(fields, key)));
+    std::string value(TrimSpace(FindHeader(fields, key)));
     if (value.empty()) continue;
     if (!summary.empty()) summary += ", ";
     summary += std::string(key) + ": " + value;
@@ -179,7 +163,7 @@ std::vector<MimeHeader> ParseXArfYaml(std::string_view text) {
     at = end + 1;
     if (line.ends_with('\r')) line.remove_suffix(1);
 
-    if (Trim(line).empty() || Trim(line).starts_with('#')) continue;
+    if (TrimSpace(line).empty() || TrimSpace(line).starts_with('#')) continue;
     if (line == "---" || line == "...") {
       continues = false;
       continue;
@@ -200,7 +184,7 @@ std::vector<MimeHeader> ParseXArfYaml(std::string_view text) {
     while (!key.empty() && (key.back() == ' ' || key.back() == '\t')) key.remove_suffix(1);
     bool valid = !key.empty();
     for (char c : key) valid = valid && IsKeyCharacter(c);
-    if (!valid || !keys.insert(Lower(key)).second) continue;
+    if (!valid || !keys.insert(AsciiLower(key)).second) continue;
     // A block scalar ("|" or ">") is read as its indented lines, joined.
     std::string value = ScalarValue(line.substr(colon + 1));
     if (value == "|" || value == ">" || value == "|-" || value == ">-") value.clear();
@@ -211,7 +195,7 @@ std::vector<MimeHeader> ParseXArfYaml(std::string_view text) {
 }
 
 std::optional<Reading> ReadXArf(const MimeMessage& message, const ReadingOptions& options) {
-  std::string header = Lower(Trim(FindHeader(message.headers, "X-ARF")));
+  std::string header = AsciiLower(TrimSpace(FindHeader(message.headers, "X-ARF")));
   bool declared = header == "yes" || header == "true";
 
   // The report parts, whatever their type: never an embedded message or a multipart.
@@ -238,7 +222,7 @@ std::optional<Reading> ReadXArf(const MimeMessage& message, const ReadingOptions
   std::string unknown_type;
   for (const std::vector<MimeHeader>& fields : reports) {
     std::vector<Target> targets = TargetsOf(fields);
-    std::string report_type(Trim(FindHeader(fields, "Report-Type")));
+    std::string report_type(TrimSpace(FindHeader(fields, "Report-Type")));
     std::optional<std::string_view> abuse_type = AbuseTypeOf(report_type);
     if (!abuse_type || targets.empty()) {
       if (!abuse_type && unknown_type.empty()) unknown_type = report_type;
@@ -252,7 +236,7 @@ std::optional<Reading> ReadXArf(const MimeMessage& message, const ReadingOptions
     if (!observed) observed = mail_time;
     event.observed = observed ? *observed : ZonedInstant{options.received_at, 0, ""};
     event.abuse_type = std::string(*abuse_type);
-    event.source_report_id = ClampSummary(Trim(FindHeader(fields, "Report-ID")));
+    event.source_report_id = ClampSummary(TrimSpace(FindHeader(fields, "Report-ID")));
     event.summary = Summary(fields);
     reading.events.push_back(std::move(event));
   }

@@ -81,19 +81,13 @@ Response JsonError(int status, std::string_view field, std::string_view message)
   return JsonResponse(status, json::object{{"errors", std::move(errors)}});
 }
 
-std::string Lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 // The reporter's language: an explicit ?lang=, then the cookie, then Accept-Language.
 std::string PickLanguage(const Request& request) {
   std::string asked = request.Query("lang");
   if (asked == "fr" || asked == "en") return asked;
   std::string cookie = request.Cookie(kLanguageCookie);
   if (cookie == "fr" || cookie == "en") return cookie;
-  std::string accept = Lower(request.Header("accept-language"));
+  std::string accept = AsciiLower(request.Header("accept-language"));
   size_t fr = accept.find("fr");
   size_t en = accept.find("en");
   if (fr != std::string::npos && (en == std::string::npos || fr < en)) return "fr";
@@ -803,7 +797,7 @@ struct Site::Impl {
 
   void ApiSubmit(Request request, Respond respond) {
     std::string_view content_type = request.Header("content-type");
-    if (!content_type.empty() && Lower(content_type).find("json") == std::string::npos) {
+    if (!content_type.empty() && AsciiLower(content_type).find("json") == std::string::npos) {
       respond(JsonError(415, "body", "send the report as application/json"));
       return;
     }
