@@ -5,6 +5,7 @@
 #include <unordered_set>
 
 #include "attribution/index.h"
+#include "cases/filing.h"
 #include "core/secrets.h"
 
 namespace vigie {
@@ -166,19 +167,8 @@ EventCounts FileEvents(Transaction& tx, int64_t mail_id, std::string_view format
           case_id = open->id;
           case_last = open->last_seen;
         } else {
-          Case fresh_case;
-          fresh_case.status = CaseStatus::kNew;
-          fresh_case.abuse_type = type;
-          fresh_case.subject = subject;
-          fresh_case.attribution = attributions[i].result;
-          fresh_case.customer_id = attributions[i].customer_id;
-          fresh_case.service_id = attributions[i].service_id;
-          fresh_case.report_count = 0;
-          fresh_case.first_seen = at;
-          fresh_case.last_seen = at;
-          fresh_case.created_at = now;
-          fresh_case.updated_at = now;
-          case_id = tx.InsertCase(fresh_case);
+          // Counted below, with the events actually stored.
+          case_id = tx.InsertCase(NewCase(subject, type, &attributions[i], at, 0, now));
           case_last = at;
           ++counts.cases_opened;
         }

@@ -65,6 +65,25 @@ std::string CaseSubject(const std::vector<StoredTarget>& targets, const Attribut
   return "target:" + targets.front().target.canonical;
 }
 
+Case NewCase(std::string subject, std::string abuse_type, const Attribution* attribution,
+             Instant observed, int64_t count, Instant now) {
+  Case fresh;
+  fresh.status = CaseStatus::kNew;
+  fresh.abuse_type = std::move(abuse_type);
+  fresh.subject = std::move(subject);
+  if (attribution != nullptr) {
+    fresh.attribution = attribution->result;
+    fresh.customer_id = attribution->customer_id;
+    fresh.service_id = attribution->service_id;
+  }
+  fresh.report_count = count;
+  fresh.first_seen = observed;
+  fresh.last_seen = observed;
+  fresh.created_at = now;
+  fresh.updated_at = now;
+  return fresh;
+}
+
 int64_t FileReport(Transaction& tx, const NewReport& report, const CasePolicy& policy,
                    Instant now) {
   const ReportDraft& draft = *report.draft;
@@ -86,21 +105,7 @@ int64_t FileReport(Transaction& tx, const NewReport& report, const CasePolicy& p
     case_id = open->id;
     tx.CountReportInCase(case_id, observed, now);
   } else {
-    Case fresh;
-    fresh.status = CaseStatus::kNew;
-    fresh.abuse_type = draft.abuse_type;
-    fresh.subject = subject;
-    if (attribution != nullptr) {
-      fresh.attribution = attribution->result;
-      fresh.customer_id = attribution->customer_id;
-      fresh.service_id = attribution->service_id;
-    }
-    fresh.report_count = 1;
-    fresh.first_seen = observed;
-    fresh.last_seen = observed;
-    fresh.created_at = now;
-    fresh.updated_at = now;
-    case_id = tx.InsertCase(fresh);
+    case_id = tx.InsertCase(NewCase(subject, draft.abuse_type, attribution, observed, 1, now));
   }
   int64_t report_id = tx.InsertReport(report, case_id);
 

@@ -26,6 +26,11 @@ std::vector<std::vector<StoredTarget>> AttributeTargets(const AttributionIndex* 
 // splitting it into one case per service needs a report-to-case link table.
 std::string CaseSubject(const std::vector<StoredTarget>& targets, const Attribution** chosen);
 
+// A new case about `subject` and `abuse_type`, seen first and last at `observed`, attributed as
+// `attribution` says (null: unknown), counting `count` reports or events.
+Case NewCase(std::string subject, std::string abuse_type, const Attribution* attribution,
+             Instant observed, int64_t count, Instant now);
+
 // Stores `report` (its `draft` set) in its case, opening one when no open case has the same
 // subject and type within the window. A report whose targets are all outside the provider's
 // networks is closed at once as "not ours" by an automatic rule, and the reporter is told.

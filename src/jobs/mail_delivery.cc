@@ -37,46 +37,20 @@ MailDelivery::MailDelivery(Store& store, const mail::MailTemplates& templates,
     : store_(store),
       templates_(templates),
       transport_(std::move(transport)),
-      options_(std::move(options)) {}
+      options_(std::move(options)),
+      loop_("mail_delivery", options_.poll_interval, [this] {
+        while (RunOnce(Now()) > 0 && !loop_.stopping()) {
+        }
+      }) {}
 
-MailDelivery::~MailDelivery() {
-  {
-    std::lock_guard lock(mutex_);
-    stopping_ = true;
-  }
-  wake_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
+MailDelivery::~MailDelivery() = default;
 
 void MailDelivery::Start() {
-  thread_ = std::thread([this] { Loop(); });
+  loop_.Start();
 }
 
 void MailDelivery::Poke() {
-  {
-    std::lock_guard lock(mutex_);
-    poked_ = true;
-  }
-  wake_.notify_one();
-}
-
-void MailDelivery::Loop() {
-  for (;;) {
-    {
-      std::unique_lock lock(mutex_);
-      wake_.wait_for(lock, options_.poll_interval, [this] { return stopping_ || poked_; });
-      if (stopping_) return;
-      poked_ = false;
-    }
-    try {
-      while (RunOnce(Now()) > 0) {
-        std::lock_guard lock(mutex_);
-        if (stopping_) return;
-      }
-    } catch (const std::exception& error) {
-      spdlog::error("event=mail_delivery_failed error=\"{}\"", error.what());
-    }
-  }
+  loop_.Poke();
 }
 
 int MailDelivery::RunOnce(Instant now) {

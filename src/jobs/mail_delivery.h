@@ -4,14 +4,11 @@
 // given up after a day of attempts.
 #pragma once
 
-#include <atomic>
-#include <condition_variable>
 #include <memory>
-#include <mutex>
 #include <string>
-#include <thread>
 
 #include "core/time.h"
+#include "jobs/polling_loop.h"
 
 namespace vigie {
 
@@ -44,18 +41,12 @@ class MailDelivery {
   void Poke();
 
  private:
-  void Loop();
-
   Store& store_;
   const mail::MailTemplates& templates_;
   std::unique_ptr<mail::Transport> transport_;
   MailDeliveryOptions options_;
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  bool stopping_ = false;
-  bool poked_ = false;
   std::chrono::steady_clock::time_point last_outage_warning_{};
-  std::thread thread_;
+  PollingLoop loop_;  // last: stopped before the members its passes use are destroyed
 };
 
 }  // namespace vigie

@@ -65,43 +65,19 @@ Result<int64_t> StoreInboundMail(Store& store, std::string raw, std::string chan
 }
 
 MailReading::MailReading(Store& store, const IndexHolder& index, MailReadingOptions options)
-    : store_(store), index_(index), options_(std::move(options)) {}
+    : store_(store),
+      index_(index),
+      options_(std::move(options)),
+      loop_("mail_reading", options_.poll_interval, [this] { RunOnce(Now()); }) {}
 
-MailReading::~MailReading() {
-  {
-    std::lock_guard lock(mutex_);
-    stopping_ = true;
-  }
-  wake_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
+MailReading::~MailReading() = default;
 
 void MailReading::Start() {
-  thread_ = std::thread([this] { Loop(); });
+  loop_.Start();
 }
 
 void MailReading::Poke() {
-  {
-    std::lock_guard lock(mutex_);
-    poked_ = true;
-  }
-  wake_.notify_all();
-}
-
-void MailReading::Loop() {
-  for (;;) {
-    {
-      std::unique_lock lock(mutex_);
-      wake_.wait_for(lock, options_.poll_interval, [this] { return stopping_ || poked_; });
-      if (stopping_) return;
-      poked_ = false;
-    }
-    try {
-      RunOnce(Now());
-    } catch (const std::exception& error) {
-      spdlog::error("event=mail_reading_failed error=\"{}\"", error.what());
-    }
-  }
+  loop_.Poke();
 }
 
 int MailReading::RunOnce(Instant now) {
@@ -121,10 +97,7 @@ int MailReading::RunOnce(Instant now) {
     }
     if (claimed.empty()) return read;
     for (int64_t id : claimed) {
-      {
-        std::lock_guard lock(mutex_);
-        if (stopping_) return read;
-      }
+      if (loop_.stopping()) return read;
       if (!ReadOne(id, now)) return read;
       ++read;
     }

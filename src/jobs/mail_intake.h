@@ -11,13 +11,11 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
-#include <mutex>
 #include <string>
-#include <thread>
 
 #include "cases/report_writer.h"
 #include "core/result.h"
+#include "jobs/polling_loop.h"
 #include "reading/reading.h"
 
 namespace vigie {
@@ -57,19 +55,14 @@ class MailReading {
   int RunOnce(Instant now);
 
  private:
-  void Loop();
   // Reads one claimed mail and records the outcome. False when the database failed.
   bool ReadOne(int64_t mail_id, Instant now);
 
   Store& store_;
   const IndexHolder& index_;
   MailReadingOptions options_;
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  bool stopping_ = false;
-  bool poked_ = false;
   std::chrono::steady_clock::time_point last_outage_warning_{};
-  std::thread thread_;
+  PollingLoop loop_;  // last: stopped before the members its passes use are destroyed
 };
 
 }  // namespace vigie
