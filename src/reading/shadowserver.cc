@@ -182,10 +182,6 @@ constexpr std::array<std::string_view, 10> kAddressColumns = {
 constexpr std::array<std::string_view, 3> kUrlColumns = {"url", "http_url", "uri"};
 constexpr std::array<std::string_view, 3> kHostColumns = {"http_host", "host", "hostname"};
 
-char Lower(char c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
 // ---------------------------------------------------------------------------------------------
 // The CSV reader.
 
