@@ -41,6 +41,8 @@ struct MailReadingOptions {
   // it each time) is set aside as rejected ("reading_failed") instead of being read again.
   int max_attempts = 3;
   std::string owner;  // lease owner name: unique per process
+  // How long a claimed mail stays with this reader; a dead node's mail waits that long.
+  std::chrono::seconds lease{std::chrono::minutes(10)};
 };
 
 class MailReading {
