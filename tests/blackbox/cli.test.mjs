@@ -8,7 +8,7 @@ import path from 'node:path';
 import { after, describe, test } from 'node:test';
 
 import { apiReport } from './lib/fixtures.mjs';
-import { makeDataDir, startVigie, vigieBin } from './lib/vigie.mjs';
+import { databaseArgs, makeDataDir, startVigie, vigieBin } from './lib/vigie.mjs';
 
 const dirs = [];
 function dataDir() {
@@ -21,8 +21,11 @@ after(() => {
   for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
 });
 
+// Runs vigie; on PostgreSQL, a command that names a data directory gets its database too.
 function vigie(args, { input = '' } = {}) {
-  const result = spawnSync(vigieBin, args, { input, encoding: 'utf8', timeout: 60000 });
+  const data = args.indexOf('--data');
+  const full = data >= 0 ? [...args, ...databaseArgs(args[data + 1])] : args;
+  const result = spawnSync(vigieBin, full, { input, encoding: 'utf8', timeout: 60000 });
   return { code: result.status, out: result.stdout, err: result.stderr, all: `${result.stdout}${result.stderr}` };
 }
 
