@@ -7,7 +7,8 @@
 // every command it runs a database of this server instead of the SQLite file.
 //
 // One server for the whole run: scripts/test.sh starts it with
-//   node tests/blackbox/lib/postgres.mjs start DIR     (prints the superuser's URL)
+//   node tests/blackbox/lib/postgres.mjs start DIR [durable]  (prints the superuser's URL;
+//                                                    durable: fsync on, for benchmarks)
 //   node tests/blackbox/lib/postgres.mjs stop DIR
 // and exports the URL as VIGIE_TEST_POSTGRES_URL. Without it, a test process that needs
 // PostgreSQL starts a server of its own (about two seconds) and a watchdog that stops it and
@@ -97,8 +98,8 @@ function freePortSync() {
 }
 
 // Starts a server in the empty directory `dir`; returns the superuser's URL. The password of
-// both roles is in <dir>/password.
-export function startServer(dir) {
+// both roles is in <dir>/password. `durable`: fsync on, as in production (the benchmarks).
+export function startServer(dir, { durable = false } = {}) {
   const password = crypto.randomBytes(16).toString('hex');
   const passwordFile = path.join(dir, 'password');
   fs.writeFileSync(passwordFile, `${password}\n`, { mode: 0o600 });
@@ -119,7 +120,7 @@ export function startServer(dir) {
   let lastError;
   for (let attempt = 0; attempt < 5 && port === undefined; attempt++) {
     const candidate = freePortSync();
-    const options = `-k ${dir} -p ${candidate} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`;
+    const options = `-k ${dir} -p ${candidate} -c listen_addresses=127.0.0.1 -c fsync=${durable ? 'on' : 'off'} -c max_connections=200`;
     try {
       run(asServerUser([
         path.join(bindir, 'pg_ctl'), 'start', '-w', '-t', '60', '-D', data,
@@ -224,7 +225,7 @@ export function adminUrlOf(name) {
 
 // The command-line tool: one server for a whole run of the tests.
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
-  const [command, dir] = process.argv.slice(2);
+  const [command, dir, mode] = process.argv.slice(2);
   if (command === 'start' && dir) {
     const missing = postgresMissing();
     if (missing) {
@@ -232,11 +233,11 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.a
       process.exit(2);
     }
     fs.mkdirSync(dir, { recursive: true });
-    process.stdout.write(`${startServer(dir)}\n`);
+    process.stdout.write(`${startServer(dir, { durable: mode === 'durable' })}\n`);
   } else if (command === 'stop' && dir) {
     stopServer(dir);
   } else {
-    process.stderr.write('usage: postgres.mjs start DIR | stop DIR\n');
+    process.stderr.write('usage: postgres.mjs start DIR [durable] | stop DIR\n');
     process.exit(64);
   }
 }
