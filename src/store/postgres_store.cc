@@ -1558,7 +1558,9 @@ class PgInventoryListener final : public InventoryWatch {
     PGconn* conn = PQconnectdbParams(keywords, values, 1);
     // The server's messages ("terminating connection due to administrator command") become
     // the warning logged below; libpq would print them on standard error.
-    if (conn != nullptr) PQsetNoticeReceiver(conn, [](void*, const PGresult*) {}, nullptr);
+    if (conn != nullptr)
+      PQsetNoticeReceiver(
+          conn, [](void*, const PGresult*) {}, nullptr);
     if (conn != nullptr && PQstatus(conn) == CONNECTION_OK &&
         Exec(conn, "LISTEN vigie_inventory")) {
       return conn;
