@@ -78,6 +78,20 @@ elif ! (cd tests && npm ci --no-audit --no-fund --prefer-offline); then
   fail "npm ci in tests/"
 fi
 
+# --- a throw-away PostgreSQL server for the black-box tests ------------------------------------
+# One server for the whole run (each test file then makes databases on it instead of starting a
+# server of its own); stopped and deleted when this script exits, however it exits.
+step "PostgreSQL for the black-box tests"
+pg_dir=$(mktemp -d /tmp/vigie-test-pg-XXXXXX)
+trap 'node tests/blackbox/lib/postgres.mjs stop "$pg_dir"' EXIT
+if VIGIE_TEST_POSTGRES_URL=$(node tests/blackbox/lib/postgres.mjs start "$pg_dir"); then
+  export VIGIE_TEST_POSTGRES_URL
+  echo "PostgreSQL $(cat "$pg_dir/data/PG_VERSION") running in $pg_dir"
+else
+  fail "PostgreSQL for the black-box tests (the blackbox-pg tests will fail or start their own)"
+  unset VIGIE_TEST_POSTGRES_URL
+fi
+
 # --- build and every test -------------------------------------------------------------------
 step "configure and build build/ (RelWithDebInfo, -Werror)"
 ctest_args=(--test-dir build -j "$jobs")

@@ -5,8 +5,10 @@
 
 #include <CLI/CLI.hpp>
 #include <csignal>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -57,19 +59,43 @@ std::unique_ptr<Store> OpenOrExit(const Config& config) {
   return std::move(store).value();
 }
 
-std::shared_ptr<const AttributionIndex> BuildIndex(Store& store, const Config& config) {
+// The attribution index of the inventory as stored now, and the inventory's version it was
+// built from; a null index when the inventory could not be read.
+struct BuiltIndex {
+  std::shared_ptr<const AttributionIndex> index;
+  int64_t version = 0;
+};
+
+BuiltIndex BuildIndex(Store& store, const Config& config) {
   std::vector<InventoryRecord> records;
-  Status status = store.Read([&](Transaction& tx) { records = tx.LoadInventory(); });
+  BuiltIndex built;
+  // One snapshot: the version tells exactly which imports the records include.
+  Status status = store.Read([&](Transaction& tx) {
+    built.version = tx.InventoryVersion();
+    records = tx.LoadInventory();
+  });
   if (!status.ok()) {
     spdlog::error("event=inventory_unreadable error=\"{}\"", status.error().message);
-    return nullptr;
+    return built;
   }
   AttributionOptions options;
   options.ambiguity_margin = config.ambiguity_margin;
-  auto index = AttributionIndex::Build(records, options);
-  spdlog::info("event=attribution_index_built records={} intervals={} bytes={}", records.size(),
-               index->interval_count(), index->memory_bytes());
-  return index;
+  built.index = AttributionIndex::Build(records, options);
+  spdlog::info("event=attribution_index_built records={} intervals={} bytes={} version={}",
+               records.size(), built.index->interval_count(), built.index->memory_bytes(),
+               built.version);
+  return built;
+}
+
+// Test-only shortening of the leases that keep a dead node's mail from the others (minutes in
+// production): VIGIE_TEST_LEASE_SECONDS. Deliberately not a documented setting.
+std::optional<std::chrono::seconds> TestLease() {
+  const char* text = std::getenv("VIGIE_TEST_LEASE_SECONDS");
+  if (text == nullptr || *text == '\0') return std::nullopt;
+  int seconds = std::atoi(text);
+  if (seconds <= 0) return std::nullopt;
+  spdlog::warn("event=test_lease seconds={}", seconds);
+  return std::chrono::seconds(seconds);
 }
 
 std::string ReadPassword() {
@@ -303,7 +329,8 @@ int CommandServe(Config config, bool demo) {
   }
 
   IndexHolder index;
-  index.Set(BuildIndex(*store, config));
+  BuiltIndex built = BuildIndex(*store, config);
+  index.Set(built.index);
 
   CasePolicy policy;
   policy.aggregation_window = config.aggregation_window;
@@ -320,6 +347,8 @@ int CommandServe(Config config, bool demo) {
   reading_options.policy = policy;
   reading_options.owner = "node-" + std::to_string(getpid()) + "-" + RandomToken(6);
   reading_options.own_address = config.mail_from;
+  std::optional<std::chrono::seconds> test_lease = TestLease();
+  if (test_lease) reading_options.lease = *test_lease;
   MailReading mail_reading(*store, index, reading_options);
 
   std::unique_ptr<mail::Transport> transport;
@@ -352,6 +381,7 @@ int CommandServe(Config config, bool demo) {
   delivery_options.public_url = config.public_url;
   delivery_options.owner = "node-" + std::to_string(getpid()) + "-" + RandomToken(6);
   delivery_options.status_key = status_key;
+  if (test_lease) delivery_options.lease = *test_lease;
   MailDelivery delivery(*store, *mail_templates, std::move(transport), delivery_options);
 
   web::SiteOptions site_options;
@@ -366,6 +396,22 @@ int CommandServe(Config config, bool demo) {
   (*server)->SetHandler([&site](web::Request request, web::Respond respond) {
     site.Handle(std::move(request), std::move(respond));
   });
+
+  // An inventory import on any node, or by `vigie inventory import`, reaches this node's index:
+  // rebuilt on the watch's thread, off the request path, and swapped whole.
+  auto inventory_watch = store->WatchInventory(
+      built.version,
+      [&store, &config, &index](int64_t version) {
+        auto started = std::chrono::steady_clock::now();
+        BuiltIndex rebuilt = BuildIndex(*store, config);
+        if (!rebuilt.index) return;  // logged; the next change or recheck tries again
+        index.Set(rebuilt.index);
+        auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
+            std::chrono::steady_clock::now() - started);
+        spdlog::info("event=attribution_index_rebuilt version={} notified_version={} ms={}",
+                     rebuilt.version, version, took.count());
+      },
+      InventoryWatchOptions{});
 
   delivery.Start();
   mail_reading.Start();

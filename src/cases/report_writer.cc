@@ -2,6 +2,8 @@
 
 #include <future>
 #include <map>
+#include <set>
+#include <utility>
 
 #include "attribution/index.h"
 #include "cases/filing.h"
@@ -99,7 +101,21 @@ void ReportWriter::WriteBatch(std::deque<Pending>& batch) {
   std::vector<std::vector<StoredTarget>> attributed = AttributeTargets(index.get(), drafts);
   for (size_t i = 0; i < batch.size(); ++i) prepared[i].row.targets = std::move(attributed[i]);
 
+  // Each report locks its case's (subject, type) until the batch commits (see FindOpenCase).
+  // Two nodes whose batches share subjects would deadlock if each took them in arrival order;
+  // taking them first in one sorted order makes the second batch wait for the first instead.
+  std::set<std::pair<std::string, std::string>> subjects;
+  for (const Prepared& p : prepared) {
+    const Attribution* ignored = nullptr;
+    subjects.emplace(CaseSubject(p.row.targets, &ignored), p.row.draft->abuse_type);
+  }
+
   Status status = store_.Write([&](Transaction& tx) {
+    if (subjects.size() > 1) {
+      for (const auto& [subject, abuse_type] : subjects) {
+        tx.FindOpenCase(subject, abuse_type, now - policy_.aggregation_window);
+      }
+    }
     std::map<std::string, size_t> keys_in_batch;
     for (size_t i = 0; i < batch.size(); ++i) {
       Prepared& p = prepared[i];

@@ -22,13 +22,12 @@ std::chrono::seconds BackOff(int attempts) {
                                         std::chrono::hours(2));
 }
 
-// Mails claimed at once, and how long the claim keeps other delivery loops away from them.
-// A slow SMTP server (30 s time-out per mail) cannot outlast the lease: the loop stops sending
+// Mails claimed at once. A slow SMTP server (30 s time-out per mail) cannot outlast the lease
+// (MailDeliveryOptions::lease), which keeps other delivery loops away: the loop stops sending
 // after a third of it.
 // TODO: the mails left over then wait for their lease to expire; release them at once instead
 // (a store call that clears the lease without counting an attempt).
 constexpr int kBatch = 50;
-constexpr auto kLease = std::chrono::minutes(30);
 
 }  // namespace
 
@@ -55,8 +54,9 @@ void MailDelivery::Poke() {
 
 int MailDelivery::RunOnce(Instant now) {
   std::vector<OutboxMail> due;
-  Status claimed = store_.Write(
-      [&](Transaction& tx) { due = tx.ClaimDueMail(now, kBatch, options_.owner, now + kLease); });
+  Status claimed = store_.Write([&](Transaction& tx) {
+    due = tx.ClaimDueMail(now, kBatch, options_.owner, now + options_.lease);
+  });
   if (!claimed.ok()) {
     // The loop polls twice a second: while the database is down, say so once a minute.
     auto steady = std::chrono::steady_clock::now();
@@ -76,7 +76,7 @@ int MailDelivery::RunOnce(Instant now) {
   int sent = 0;
   for (const OutboxMail& mail : due) {
     // Stay well inside the lease: past it, another loop may claim the same mails.
-    if (std::chrono::steady_clock::now() - started > kLease / 3) break;
+    if (std::chrono::steady_clock::now() - started > options_.lease / 3) break;
     // Everything the message says is read fresh from the store.
     mail::MailContext context;
     context.from = options_.from;

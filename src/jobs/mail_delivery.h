@@ -26,6 +26,8 @@ struct MailDeliveryOptions {
   int max_attempts = 12;
   std::string owner;       // lease owner name: unique per process
   std::string status_key;  // the secret status tokens are derived from (StatusToken)
+  // How long a claimed mail stays with this loop; a dead node's mail waits that long.
+  std::chrono::seconds lease{std::chrono::minutes(30)};
 };
 
 class MailDelivery {

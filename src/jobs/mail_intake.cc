@@ -12,7 +12,6 @@ namespace vigie {
 namespace {
 
 constexpr int kClaimBatch = 10;
-constexpr auto kLease = std::chrono::minutes(10);
 // Events kept in the reading stored for the desk; the rest are in the events table.
 constexpr size_t kEventsShown = 100;
 
@@ -85,7 +84,7 @@ int MailReading::RunOnce(Instant now) {
   for (;;) {
     std::vector<int64_t> claimed;
     Status status = store_.Write([&](Transaction& tx) {
-      claimed = tx.ClaimInboundMail(now, kClaimBatch, options_.owner, now + kLease);
+      claimed = tx.ClaimInboundMail(now, kClaimBatch, options_.owner, now + options_.lease);
     });
     if (!status.ok()) {
       auto steady = std::chrono::steady_clock::now();

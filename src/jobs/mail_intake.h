@@ -41,6 +41,8 @@ struct MailReadingOptions {
   std::string owner;  // lease owner name: unique per process
   // The desk's own address: a refused mail from it is never answered (no loop with itself).
   std::string own_address;
+  // How long a claimed mail stays with this reader; a dead node's mail waits that long.
+  std::chrono::seconds lease{std::chrono::minutes(10)};
 };
 
 class MailReading {

@@ -2,6 +2,8 @@
 // storage interface: nothing outside this folder includes it.
 #pragma once
 
+#include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -19,5 +21,11 @@ Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path, int read
 // Errors: "config" when the URL is malformed, "database" when the server cannot be reached or
 // the schema cannot be migrated.
 Result<std::unique_ptr<Store>> OpenPostgresStore(const std::string& url);
+
+// A watch (Store::WatchInventory) that reads the inventory's version through `store` every
+// `interval`, on a thread of its own. `store` must outlive it.
+std::unique_ptr<InventoryWatch> PollInventoryVersion(Store& store, int64_t known_version,
+                                                     std::function<void(int64_t)> changed,
+                                                     std::chrono::milliseconds interval);
 
 }  // namespace vigie

@@ -17,7 +17,7 @@
 
 namespace vigie::postgres_schema {
 
-inline constexpr std::array<std::string_view, 2> kMigrations = {
+inline constexpr std::array<std::string_view, 3> kMigrations = {
     // 1: the foundation.
     R"sql(
 CREATE TABLE customers (
@@ -232,6 +232,24 @@ ALTER TABLE outbox ADD COLUMN mail_id BIGINT NOT NULL DEFAULT 0;
 CREATE UNIQUE INDEX events_identity ON events (observed_at, fingerprint);
 CREATE UNIQUE INDEX events_source ON events (source_key) WHERE source_key IS NOT NULL;
 CREATE INDEX events_case ON events (case_id, observed_at) WHERE case_id IS NOT NULL;
+)sql",
+    // 3: several nodes on one database. The inventory's version, bumped by every import, tells
+    // a node that its attribution index is stale. Failed staff sign-ins are counted per key (a
+    // keyed hash of the remote address or of the account email, never the value itself), so
+    // that every node applies the same limit.
+    R"sql(
+CREATE TABLE inventory_version (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  version BIGINT NOT NULL
+);
+INSERT INTO inventory_version (id, version) VALUES (1, 0);
+
+CREATE TABLE sign_in_failures (
+  key_hash TEXT PRIMARY KEY,
+  window_start BIGINT NOT NULL,
+  failures INTEGER NOT NULL
+);
+CREATE INDEX sign_in_failures_window ON sign_in_failures (window_start);
 )sql",
 };
 

@@ -29,13 +29,18 @@
 //
 // Migrations run at open, one transaction each, under a session advisory lock: nodes starting
 // at once apply them one after the other, and each migration exactly once.
+#include <fcntl.h>
 #include <libpq-fe.h>
+#include <poll.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
 #include <chrono>
 #include <condition_variable>
+#include <cstdlib>
 #include <map>
 #include <mutex>
 #include <random>
@@ -1260,6 +1265,12 @@ class PgTransaction final : public Transaction {
                                    .Add(record.valid_to)));
     }
     c_.RunBatch(upsert_record, rows);
+
+    // Every listening node is told once this commits (a notification is sent at commit, and not
+    // at all on a rollback); the version tells a node that missed it.
+    Rows version =
+        c_.Run("UPDATE inventory_version SET version = version + 1 WHERE id = 1 RETURNING version");
+    c_.Run("SELECT pg_notify('vigie_inventory', $1)", Params().Add(version[0].Text(0)));
   }
 
   std::vector<InventoryRecord> LoadInventory() override {
@@ -1373,6 +1384,29 @@ class PgTransaction final : public Transaction {
     return c_.Run("SELECT value FROM secrets WHERE name = $1", Params().Add(name))[0].Text(0);
   }
 
+  int64_t InventoryVersion() override {
+    Rows rows = c_.Run("SELECT version FROM inventory_version WHERE id = 1");
+    return rows.empty() ? 0 : rows[0].Int(0);
+  }
+
+  int64_t CountSignInFailures(const std::string& key_hash, Instant window_start) override {
+    Rows rows =
+        c_.Run("SELECT failures FROM sign_in_failures WHERE key_hash = $1 AND window_start >= $2",
+               Params().Add(key_hash).Add(window_start));
+    return rows.empty() ? 0 : rows[0].Int(0);
+  }
+
+  void RecordSignInFailure(const std::string& key_hash, Instant now,
+                           Instant window_start) override {
+    c_.Run("DELETE FROM sign_in_failures WHERE window_start < $1", Params().Add(window_start));
+    // Two nodes counting the same key at once: the second INSERT waits for the first to commit
+    // and then adds to its row, so no failure is lost.
+    c_.Run(
+        "INSERT INTO sign_in_failures (key_hash, window_start, failures) VALUES ($1, $2, 1) "
+        "ON CONFLICT (key_hash) DO UPDATE SET failures = sign_in_failures.failures + 1",
+        Params().Add(key_hash).Add(now));
+  }
+
  private:
   // Placeholders are numbered in the order the clauses are added; only the numbers enter the
   // text, the values go in `params`.
@@ -1463,9 +1497,174 @@ struct Attempt {
   std::string sqlstate;
 };
 
+// Calls back when an inventory import commits on any node: a thread with a connection of its
+// own (a pooled one goes back to the pool between transactions and cannot stay listening) runs
+// LISTEN, then sleeps in poll() on the connection's socket until PostgreSQL sends a
+// notification, the recheck interval passes, or the watch is stopped. Each of these wakes it to
+// read the inventory's version, which is what `changed` is told. A broken connection is opened
+// again after a growing delay, and the version read at once: an import that committed while
+// nobody listened is not missed.
+class PgInventoryListener final : public InventoryWatch {
+ public:
+  PgInventoryListener(std::string conninfo, int64_t known_version,
+                      std::function<void(int64_t)> changed, InventoryWatchOptions options)
+      : conninfo_(std::move(conninfo)), changed_(std::move(changed)), options_(options) {
+    if (::pipe2(stop_pipe_, O_CLOEXEC | O_NONBLOCK) != 0) {
+      throw StoreError("inventory listener: cannot make a pipe");
+    }
+    thread_ = std::thread([this, known_version] { Loop(known_version); });
+  }
+
+  ~PgInventoryListener() override {
+    char stop = 's';
+    (void)!::write(stop_pipe_[1], &stop, 1);
+    thread_.join();
+    ::close(stop_pipe_[0]);
+    ::close(stop_pipe_[1]);
+  }
+
+ private:
+  using Clock = std::chrono::steady_clock;
+
+  void Loop(int64_t last) {
+    auto delay = options_.reconnect_delay;
+    bool failing = false;
+    while (!Stopping()) {
+      PGconn* conn = Connect();
+      if (conn == nullptr) {
+        if (!failing) spdlog::warn("event=inventory_listener_down error=\"{}\"", last_error_);
+        failing = true;
+        if (Wait(delay)) break;
+        delay = std::min(delay * 2, options_.recheck_interval);
+        continue;
+      }
+      if (failing) spdlog::info("event=inventory_listener_up");
+      failing = false;
+      delay = options_.reconnect_delay;
+
+      bool healthy = Listen(conn, last);
+      PQfinish(conn);
+      if (!healthy && !Stopping()) {
+        spdlog::warn("event=inventory_listener_down error=\"{}\"", last_error_);
+        failing = true;
+        if (Wait(delay)) break;
+      }
+    }
+  }
+
+  // Opens the connection and listens; null when either fails (last_error_ says why).
+  PGconn* Connect() {
+    const char* const keywords[] = {"connect_timeout", "fallback_application_name", "dbname",
+                                    "client_encoding", nullptr};
+    const char* const values[] = {"10", "vigie inventory listener", conninfo_.c_str(), "UTF8",
+                                  nullptr};
+    PGconn* conn = PQconnectdbParams(keywords, values, 1);
+    // The server's messages ("terminating connection due to administrator command") become
+    // the warning logged below; libpq would print them on standard error.
+    if (conn != nullptr)
+      PQsetNoticeReceiver(
+          conn, [](void*, const PGresult*) {}, nullptr);
+    if (conn != nullptr && PQstatus(conn) == CONNECTION_OK &&
+        Exec(conn, "LISTEN vigie_inventory")) {
+      return conn;
+    }
+    if (conn != nullptr) last_error_ = OneLine(PQerrorMessage(conn));
+    PQfinish(conn);
+    return nullptr;
+  }
+
+  // Serves one connection until it breaks (false) or the watch stops (true).
+  bool Listen(PGconn* conn, int64_t& last) {
+    if (!Check(conn, last)) return false;
+    Clock::time_point recheck_at = Clock::now() + options_.recheck_interval;
+    for (;;) {
+      auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(recheck_at - Clock::now());
+      pollfd fds[2] = {{PQsocket(conn), POLLIN, 0}, {stop_pipe_[0], POLLIN, 0}};
+      int ready = ::poll(fds, 2, static_cast<int>(std::max<int64_t>(0, wait.count())));
+      if (ready < 0 && errno != EINTR) {
+        last_error_ = "poll failed";
+        return false;
+      }
+      if (Stopping()) return true;
+
+      bool notified = false;
+      if (ready > 0 && (fds[0].revents & (POLLIN | POLLERR | POLLHUP)) != 0) {
+        if (PQconsumeInput(conn) != 1) {
+          last_error_ = OneLine(PQerrorMessage(conn));
+          return false;
+        }
+        while (PGnotify* notice = PQnotifies(conn)) {
+          notified = true;
+          PQfreemem(notice);
+        }
+      }
+      if (notified || Clock::now() >= recheck_at) {
+        if (!Check(conn, last)) return false;
+        recheck_at = Clock::now() + options_.recheck_interval;
+      }
+    }
+  }
+
+  // Reads the version and calls back when it moved; false when the connection failed.
+  bool Check(PGconn* conn, int64_t& last) {
+    PGresult* result = PQexec(conn, "SELECT version FROM inventory_version WHERE id = 1");
+    bool ok = PQresultStatus(result) == PGRES_TUPLES_OK && PQntuples(result) == 1;
+    int64_t version = ok ? std::strtoll(PQgetvalue(result, 0, 0), nullptr, 10) : last;
+    if (!ok) last_error_ = OneLine(PQresultErrorMessage(result));
+    PQclear(result);
+    // Notifications that arrived with the answer are covered by what was just read.
+    while (PGnotify* notice = PQnotifies(conn)) PQfreemem(notice);
+    if (ok && version != last) {
+      last = version;
+      changed_(version);
+    }
+    return ok;
+  }
+
+  bool Exec(PGconn* conn, const char* sql) {
+    PGresult* result = PQexec(conn, sql);
+    bool ok = PQresultStatus(result) == PGRES_COMMAND_OK;
+    PQclear(result);
+    return ok;
+  }
+
+  // Sleeps `delay` unless stopped first; true when stopped.
+  bool Wait(std::chrono::milliseconds delay) {
+    pollfd fd = {stop_pipe_[0], POLLIN, 0};
+    ::poll(&fd, 1, static_cast<int>(delay.count()));
+    return Stopping();
+  }
+
+  bool Stopping() const {
+    pollfd fd = {stop_pipe_[0], POLLIN, 0};
+    return ::poll(&fd, 1, 0) > 0;
+  }
+
+  static std::string OneLine(const char* text) {
+    std::string out;
+    for (const char* c = text; c != nullptr && *c != '\0'; ++c) {
+      if (*c == '\n' || *c == '\t' || *c == ' ') {
+        if (!out.empty() && out.back() != ' ') out += ' ';
+      } else {
+        out += *c;
+      }
+    }
+    while (!out.empty() && out.back() == ' ') out.pop_back();
+    return out.empty() ? "connection lost" : out;
+  }
+
+  const std::string conninfo_;
+  const std::function<void(int64_t)> changed_;
+  const InventoryWatchOptions options_;
+  int stop_pipe_[2] = {-1, -1};
+  std::string last_error_;  // used by the thread only
+  std::thread thread_;
+};
+
 class PostgresStore final : public Store {
  public:
-  PostgresStore(const std::string& conninfo, int pool_size) : pool_(conninfo, pool_size) {
+  PostgresStore(const std::string& conninfo, int pool_size)
+      : conninfo_(conninfo), pool_(conninfo, pool_size) {
     Lease connection(pool_);
     Migrate(*connection);
   }
@@ -1477,6 +1676,13 @@ class PostgresStore final : public Store {
   bool Healthy() override {
     Status status = Write([](Transaction& tx) { tx.CountUsers(); });
     return status.ok();
+  }
+
+  std::unique_ptr<InventoryWatch> WatchInventory(int64_t known_version,
+                                                 std::function<void(int64_t)> changed,
+                                                 const InventoryWatchOptions& options) override {
+    return std::make_unique<PgInventoryListener>(conninfo_, known_version, std::move(changed),
+                                                 options);
   }
 
  private:
@@ -1575,6 +1781,7 @@ class PostgresStore final : public Store {
     c.Exec("SELECT pg_advisory_unlock(hashtext('vigie.migrations'))");
   }
 
+  const std::string conninfo_;
   Pool pool_;
 };
 

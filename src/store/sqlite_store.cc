@@ -869,6 +869,7 @@ class SqliteTransaction final : public Transaction {
           .Bind(6, record.valid_to);
       insert.Run();
     }
+    c_.Prepare("UPDATE inventory_version SET version = version + 1 WHERE id = 1").Run();
   }
 
   std::vector<InventoryRecord> LoadInventory() override {
@@ -1000,6 +1001,31 @@ class SqliteTransaction final : public Transaction {
     return query.Text(0);
   }
 
+  int64_t InventoryVersion() override {
+    auto query = c_.Prepare("SELECT version FROM inventory_version WHERE id = 1");
+    return query.Step() ? query.Int(0) : 0;
+  }
+
+  int64_t CountSignInFailures(const std::string& key_hash, Instant window_start) override {
+    auto query = c_.Prepare(
+        "SELECT failures FROM sign_in_failures WHERE key_hash = ?1 AND window_start >= ?2");
+    query.Bind(1, key_hash).Bind(2, window_start);
+    return query.Step() ? query.Int(0) : 0;
+  }
+
+  void RecordSignInFailure(const std::string& key_hash, Instant now,
+                           Instant window_start) override {
+    auto forget = c_.Prepare("DELETE FROM sign_in_failures WHERE window_start < ?1");
+    forget.Bind(1, window_start);
+    forget.Run();
+    // The key's own expired window was just forgotten: what is left is current.
+    auto count = c_.Prepare(
+        "INSERT INTO sign_in_failures (key_hash, window_start, failures) VALUES (?1, ?2, 1) "
+        "ON CONFLICT (key_hash) DO UPDATE SET failures = failures + 1");
+    count.Bind(1, key_hash).Bind(2, now);
+    count.Run();
+  }
+
  private:
   // Filter placeholders are numbered ?1..?5 so that the order of the clauses does not matter.
   static std::string Where(const CaseFilter& filter) {
@@ -1124,6 +1150,14 @@ class SqliteStore final : public Store {
   bool Healthy() override {
     Status status = Write([](Transaction& tx) { tx.CountUsers(); });
     return status.ok();
+  }
+
+  // Another process (`vigie inventory import`) may write the file: nothing tells this one, so
+  // the version is read every poll_interval.
+  std::unique_ptr<InventoryWatch> WatchInventory(int64_t known_version,
+                                                 std::function<void(int64_t)> changed,
+                                                 const InventoryWatchOptions& options) override {
+    return PollInventoryVersion(*this, known_version, std::move(changed), options.poll_interval);
   }
 
  private:

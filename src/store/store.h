@@ -13,6 +13,7 @@
 // to the thread running the function it was handed to.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -271,6 +272,38 @@ class Transaction {
 
   // A named secret (CSRF key, ...), created from `fresh` on first use and stable afterwards.
   virtual std::string GetOrCreateSecret(const std::string& name, const std::string& fresh) = 0;
+
+  // Several nodes on one database (issue 4).
+  //
+  // The inventory's version: a number that every InsertInventory raises when its transaction
+  // commits. A node whose attribution index was built at an older version is stale.
+  virtual int64_t InventoryVersion() = 0;
+  // Failed staff sign-ins, counted per key in fixed windows. `key_hash` identifies what is
+  // throttled (a keyed hash of a remote address or of an account email: never the value itself).
+  // The failures of the key's window when that window opened at or after `window_start`; 0 when
+  // it opened earlier (it has expired) or there is none.
+  virtual int64_t CountSignInFailures(const std::string& key_hash, Instant window_start) = 0;
+  // Counts one failure at `now`. A window that opened before `window_start` is restarted at
+  // `now`; windows of other keys that opened before `window_start` are forgotten.
+  virtual void RecordSignInFailure(const std::string& key_hash, Instant now,
+                                   Instant window_start) = 0;
+};
+
+// A running watch on the inventory (Store::WatchInventory); destroying it stops the watch.
+class InventoryWatch {
+ public:
+  virtual ~InventoryWatch() = default;
+};
+
+struct InventoryWatchOptions {
+  // SQLite: how often the version is read. PostgreSQL, which is told of each import at once
+  // (LISTEN/NOTIFY), reads it this often anyway, in case a notification was lost with its
+  // connection.
+  std::chrono::milliseconds poll_interval{2000};
+  std::chrono::milliseconds recheck_interval{30000};
+  // PostgreSQL: the first wait before connecting again after the listening connection broke;
+  // doubled at each failure up to `recheck_interval`.
+  std::chrono::milliseconds reconnect_delay{500};
 };
 
 class Store {
@@ -293,6 +326,18 @@ class Store {
   virtual Status Read(const std::function<void(Transaction&)>& work) = 0;
   // True while the database answers and accepts writes.
   virtual bool Healthy() = 0;
+
+  // Calls `changed` with the inventory's version (Transaction::InventoryVersion) each time it
+  // sees one different from the last it reported, starting from `known_version`: within about
+  // `poll_interval` of a commit on SQLite, within moments on PostgreSQL (the import notifies
+  // every listening node), whichever process or node imported. Calls come one at a time from
+  // a thread of the watch's own; a slow `changed` delays the next call, never the store's
+  // other work. While the database cannot be reached, the watch logs a warning and keeps
+  // trying. Destroying the returned watch stops it, after a running call returns: it must not
+  // be destroyed from within `changed`.
+  virtual std::unique_ptr<InventoryWatch> WatchInventory(
+      int64_t known_version, std::function<void(int64_t version)> changed,
+      const InventoryWatchOptions& options) = 0;
 };
 
 struct StoreOptions {

@@ -10,12 +10,15 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <condition_variable>
 #include <cstdlib>
 #include <filesystem>
 #include <future>
 #include <latch>
 #include <map>
+#include <mutex>
 #include <set>
 #include <thread>
 
@@ -1025,6 +1028,115 @@ TEST_P(StoreTest, TwoDecisionsOnOneCaseAtOnceAreTakenOneAfterTheOther) {
 
 // ---- what only PostgreSQL has ------------------------------------------------------------
 
+// What a node's watch has been told: the versions, in order.
+class SeenVersions {
+ public:
+  void Add(int64_t version) {
+    {
+      std::lock_guard lock(mutex_);
+      versions_.push_back(version);
+    }
+    changed_.notify_all();
+  }
+  // Waits (up to a minute, so a slow machine does not fail the test) for a version at least
+  // `version`; true when one came.
+  bool WaitFor(int64_t version) {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, std::chrono::minutes(1),
+                             [&] { return !versions_.empty() && versions_.back() >= version; });
+  }
+  std::vector<int64_t> versions() {
+    std::lock_guard lock(mutex_);
+    return versions_;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::vector<int64_t> versions_;
+};
+
+std::vector<InventoryRecord> OneRecord(const std::string& service_id) {
+  InventoryRecord record;
+  record.customer_id = "C-1";
+  record.customer_name = "One";
+  record.customer_email = "one@example.net";
+  record.service_id = service_id;
+  record.service_kind = "vps";
+  record.resource = "192.0.2.0/24";
+  record.valid_from = FromUnixSeconds(1'700'000'000);
+  return {record};
+}
+
+TEST_P(StoreTest, InventoryImportedByAnotherNodeIsSeenByTheWatch) {
+  int64_t before = -1;
+  ASSERT_TRUE(store_->Read([&](Transaction& tx) { before = tx.InventoryVersion(); }).ok());
+  EXPECT_EQ(before, 0);
+
+  SeenVersions seen;
+  InventoryWatchOptions options;
+  options.poll_interval = std::chrono::milliseconds(50);
+  auto watch = store_->WatchInventory(
+      before, [&](int64_t v) { seen.Add(v); }, options);
+
+  // Another node (or `vigie inventory import` in another process) imports twice.
+  std::unique_ptr<Store> importer = Open(url_);
+  ASSERT_TRUE(importer);
+  ASSERT_TRUE(importer->Write([](Transaction& tx) { tx.InsertInventory(OneRecord("S-1")); }).ok());
+  ASSERT_TRUE(seen.WaitFor(before + 1));
+  ASSERT_TRUE(importer->Write([](Transaction& tx) { tx.InsertInventory(OneRecord("S-2")); }).ok());
+  ASSERT_TRUE(seen.WaitFor(before + 2));
+
+  // A rolled-back import changes nothing.
+  Status failed = importer->Write([](Transaction& tx) {
+    tx.InsertInventory(OneRecord("S-3"));
+    throw StoreError("the import was abandoned");
+  });
+  EXPECT_FALSE(failed.ok());
+  ASSERT_TRUE(store_->Read([&](Transaction& tx) { EXPECT_EQ(tx.InventoryVersion(), 2); }).ok());
+  watch.reset();
+  std::vector<int64_t> versions = seen.versions();
+  ASSERT_FALSE(versions.empty());
+  EXPECT_EQ(versions.back(), 2);
+  EXPECT_TRUE(std::is_sorted(versions.begin(), versions.end()));
+}
+
+TEST_P(StoreTest, SignInFailuresCountOnEveryNodeWithinTheirWindow) {
+  std::unique_ptr<Store> other = Open(url_);
+  ASSERT_TRUE(other);
+  Instant start = FromUnixSeconds(1'700'000'000);
+  auto window_start = [](Instant now) { return now - minutes(15); };
+  auto record = [&](Store& node, const std::string& key, Instant now) {
+    ASSERT_TRUE(
+        node.Write([&](Transaction& tx) { tx.RecordSignInFailure(key, now, window_start(now)); })
+            .ok());
+  };
+  auto count = [&](Store& node, const std::string& key, Instant now) {
+    int64_t failures = -1;
+    EXPECT_TRUE(node.Read([&](Transaction& tx) {
+                      failures = tx.CountSignInFailures(key, window_start(now));
+                    })
+                    .ok());
+    return failures;
+  };
+
+  record(*store_, "key-a", start);
+  record(*other, "key-a", start + seconds(10));
+  record(*store_, "key-b", start + seconds(20));
+  EXPECT_EQ(count(*other, "key-a", start + seconds(30)), 2);
+  EXPECT_EQ(count(*store_, "key-a", start + seconds(30)), 2);
+  EXPECT_EQ(count(*store_, "key-b", start + seconds(30)), 1);
+  EXPECT_EQ(count(*store_, "key-c", start + seconds(30)), 0);
+
+  // Once the window has passed, the failures no longer count, and the next one opens a new
+  // window; the expired windows of other keys are forgotten.
+  Instant later = start + minutes(20);
+  EXPECT_EQ(count(*store_, "key-a", later), 0);
+  record(*other, "key-a", later);
+  EXPECT_EQ(count(*store_, "key-a", later + seconds(1)), 1);
+  EXPECT_EQ(RawQuery("SELECT COUNT(*) FROM sign_in_failures"), "1");
+}
+
 class PostgresStoreTest : public StoreTest {};
 
 INSTANTIATE_TEST_SUITE_P(Backends, PostgresStoreTest, ::testing::Values(Backend::kPostgresql),
@@ -1153,6 +1265,34 @@ TEST_P(PostgresStoreTest, PoolSizeFromTheUrlBoundsTheConnections) {
   EXPECT_EQ(RawQuery("SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() "
                      "AND application_name = 'pooled'"),
             "2");
+}
+
+TEST_P(PostgresStoreTest, InventoryListenerListensAgainAfterItsConnectionIsKilled) {
+  SeenVersions seen;
+  InventoryWatchOptions options;
+  options.reconnect_delay = std::chrono::milliseconds(50);
+  auto watch = store_->WatchInventory(
+      0, [&](int64_t v) { seen.Add(v); }, options);
+  auto listeners = [&] {
+    return RawQuery(
+        "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND "
+        "application_name = 'vigie inventory listener' AND query LIKE '%inventory_version%'");
+  };
+  for (int i = 0; i < 100 && listeners() != "1"; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_EQ(listeners(), "1");
+
+  // The server drops the listening connection (a restart, a failover, an idle-session killer).
+  EXPECT_TRUE(
+      RawQuery("SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE "
+               "datname = current_database() AND application_name = 'vigie inventory listener'"));
+  ASSERT_TRUE(store_->Write([](Transaction& tx) { tx.InsertInventory(OneRecord("S-1")); }).ok());
+  // The recheck is 30 s away: the version comes from the listener reading it as it reconnects,
+  // or from the notification once it listens again.
+  ASSERT_TRUE(seen.WaitFor(1));
+  ASSERT_TRUE(store_->Write([](Transaction& tx) { tx.InsertInventory(OneRecord("S-2")); }).ok());
+  ASSERT_TRUE(seen.WaitFor(2));
 }
 
 TEST_P(PostgresStoreTest, TextWithANulByteIsRefusedNotCut) {

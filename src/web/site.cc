@@ -494,32 +494,24 @@ std::string ReporterStatus(const Case& value) {
   return "received";
 }
 
-// A crude fixed-window limit on failed sign-ins per address, so that guessing passwords costs
-// time. TODO: kept in memory per node; several nodes on one database (issue 4) need it stored.
-class SignInThrottle {
- public:
-  bool Allowed(const std::string& remote, Instant now) {
-    std::lock_guard lock(mutex_);
-    auto& entry = failures_[remote];
-    if (now - entry.window_start > std::chrono::minutes(15)) entry = {now, 0};
-    return entry.count < 10;
-  }
-  void Failed(const std::string& remote, Instant now) {
-    std::lock_guard lock(mutex_);
-    auto& entry = failures_[remote];
-    if (now - entry.window_start > std::chrono::minutes(15)) entry = {now, 0};
-    ++entry.count;
-    if (failures_.size() > 100000) failures_.clear();
-  }
+// Failed sign-ins are limited per remote address and per account email, so that guessing
+// passwords costs time whichever node answers: the counts are kept in the store, under keys
+// that are HMACs of the address or the email (the table holds neither, and cannot be reversed
+// by trying every IPv4 address without the key). Fixed windows, as crude as they are cheap.
+constexpr int64_t kSignInFailuresAllowed = 10;
+constexpr auto kSignInWindow = std::chrono::minutes(15);
 
- private:
-  struct Window {
-    Instant window_start{};
-    int count = 0;
-  };
-  std::mutex mutex_;
-  std::unordered_map<std::string, Window> failures_;
-};
+std::vector<std::string> SignInThrottleKeys(const std::string& secret, const std::string& remote,
+                                            const std::string& email) {
+  std::vector<std::string> keys = {HmacSha256(secret, "address\n" + remote)};
+  std::string account;
+  for (char c : email) {
+    if (c != ' ' && c != '\t')
+      account += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  if (!account.empty()) keys.push_back(HmacSha256(secret, "email\n" + account));
+  return keys;
+}
 
 }  // namespace
 
@@ -531,14 +523,21 @@ struct Site::Impl {
   Server* server = nullptr;
   std::string csrf_key;
   std::vector<std::string> zones;
-  SignInThrottle throttle;
+  std::string throttle_key;  // keys the sign-in failure counts (SignInThrottleKeys)
 
   Impl(SiteOptions o, Store& s, ReportWriter& w, std::shared_ptr<const PageRenderer> p)
       : options(std::move(o)), store(s), writer(w), pages(std::move(p)) {
     std::string fresh = RandomToken(32);
-    Status status =
-        store.Write([&](Transaction& tx) { csrf_key = tx.GetOrCreateSecret("csrf_key", fresh); });
-    if (!status.ok()) csrf_key = fresh;  // forms still work on this node until restart
+    std::string fresh_throttle_key = RandomToken(32);
+    Status status = store.Write([&](Transaction& tx) {
+      csrf_key = tx.GetOrCreateSecret("csrf_key", fresh);
+      throttle_key = tx.GetOrCreateSecret("sign_in_throttle_key", fresh_throttle_key);
+    });
+    if (!status.ok()) {
+      // Forms still work on this node until restart; sign-ins fail while the store is down.
+      csrf_key = fresh;
+      throttle_key = fresh_throttle_key;
+    }
     for (const auto& zone : date::get_tzdb().zones) zones.emplace_back(zone.name());
   }
 
@@ -939,16 +938,31 @@ struct Site::Impl {
     }
     if (!CsrfValid(request, csrf)) return Forbidden(language);
     Instant now = Now();
-    if (!throttle.Allowed(request.remote, now)) {
+    std::vector<std::string> keys = SignInThrottleKeys(throttle_key, request.remote, email);
+    bool throttled = false;
+    std::optional<User> user;
+    Status status = store.Read([&](Transaction& tx) {
+      throttled = false;
+      for (const std::string& key : keys) {
+        if (tx.CountSignInFailures(key, now - kSignInWindow) >= kSignInFailuresAllowed) {
+          throttled = true;
+        }
+      }
+      if (!throttled) user = tx.FindUserByEmail(email);
+    });
+    if (!status.ok()) return Unavailable(language);
+    if (throttled) {
       Response response = LoginPage(request, 429, true);
       response.Set("Retry-After", "900");
       return response;
     }
-    std::optional<User> user;
-    Status status = store.Read([&](Transaction& tx) { user = tx.FindUserByEmail(email); });
-    if (!status.ok()) return Unavailable(language);
     if (!user || user->disabled || !VerifyPassword(user->password_hash, password)) {
-      throttle.Failed(request.remote, now);
+      Status counted = store.Write([&](Transaction& tx) {
+        for (const std::string& key : keys) tx.RecordSignInFailure(key, now, now - kSignInWindow);
+      });
+      if (!counted.ok()) {
+        spdlog::warn("event=sign_in_failure_not_counted error=\"{}\"", counted.error().message);
+      }
       spdlog::warn("event=sign_in_failed");
       return LoginPage(request, 401, true);
     }

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { after, describe, test } from 'node:test';
 
 import { apiReport } from './lib/fixtures.mjs';
-import { makeDataDir, startVigie, vigieBin } from './lib/vigie.mjs';
+import { databaseArgs, makeDataDir, sleep, startVigie, vigieBin } from './lib/vigie.mjs';
 
 const dirs = [];
 function dataDir() {
@@ -21,8 +21,11 @@ after(() => {
   for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
 });
 
+// Runs vigie; on PostgreSQL, a command that names a data directory gets its database too.
 function vigie(args, { input = '' } = {}) {
-  const result = spawnSync(vigieBin, args, { input, encoding: 'utf8', timeout: 60000 });
+  const data = args.indexOf('--data');
+  const full = data >= 0 ? [...args, ...databaseArgs(args[data + 1])] : args;
+  const result = spawnSync(vigieBin, full, { input, encoding: 'utf8', timeout: 60000 });
   return { code: result.status, out: result.stdout, err: result.stderr, all: `${result.stdout}${result.stderr}` };
 }
 
@@ -86,6 +89,34 @@ describe('vigie inventory import', () => {
       const { summary } = await server.caseOfReport(filed.reference);
       assert.equal(summary.customer_id, 'c-json');
       assert.equal(summary.service_id, 's-json');
+    } finally {
+      await server.stop({ cleanup: false });
+    }
+  });
+
+  test('an import while the server runs reaches its attribution without a restart', async () => {
+    const dir = dataDir();
+    const server = await startVigie({ dataDir: dir, staff: true });
+    try {
+      const before = await server.fileReport(apiReport({ targets: ['203.0.113.70'], abuse_type: 'spam' }));
+      assert.equal((await server.caseOfReport(before.reference)).summary.service_id, '');
+
+      const file = path.join(dir, 'later.csv');
+      fs.writeFileSync(file, `${HEADER}\nc-later,Later Ltd,ops@later.test,s-later,vps,203.0.113.64/26,2020-01-01T00:00:00Z,\n`);
+      const run = vigie(['inventory', 'import', file, '--data', dir]);
+      assert.equal(run.code, 0, run.all);
+      // The server sees the import within seconds (a poll on SQLite, a notification on
+      // PostgreSQL) and says so in its log.
+      const deadline = Date.now() + 60000;
+      while (!/event=attribution_index_rebuilt/.test(server.stderr)) {
+        assert.ok(Date.now() < deadline, `no index rebuild logged:\n${server.stderr.slice(-2000)}`);
+        await sleep(100);
+      }
+
+      const after = await server.fileReport(apiReport({ targets: ['203.0.113.71'], abuse_type: 'malware' }));
+      const { summary } = await server.caseOfReport(after.reference);
+      assert.equal(summary.customer_id, 'c-later');
+      assert.equal(summary.service_id, 's-later');
     } finally {
       await server.stop({ cleanup: false });
     }

@@ -137,7 +137,9 @@ export class SmtpSink {
 
 // Starts smtp-sink on 127.0.0.1 and a free port (or `port`). Throws with a clear message when
 // postfix's smtp-sink is not installed (scripts/install-deps.sh --test installs it).
-export async function startSmtpSink({ port: fixedPort } = {}) {
+// Options: port (default: a free one); delaySeconds, how long the sink waits before answering
+// each DATA command (a slow mail server).
+export async function startSmtpSink({ port: fixedPort, delaySeconds } = {}) {
   const binary = findSmtpSink();
   if (!binary) {
     throw new Error(
@@ -154,6 +156,7 @@ export async function startSmtpSink({ port: fixedPort } = {}) {
     const port = fixedPort ?? (await freePort());
     const args = [];
     if (isRoot) args.push('-u', 'nobody');
+    if (delaySeconds) args.push('-w', String(delaySeconds));
     args.push('-d', path.join(dir, 'msg.'), `127.0.0.1:${port}`, '64');
     const proc = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     const sink = new SmtpSink({ binary, dir, port, proc });

@@ -13,6 +13,9 @@
 //   VIGIE_SHARED        the shared/ directory (default <repo>/../shared)
 //   VIGIE_KEEP_DATA=1   keep data directories after the tests, for a look at what went wrong
 //   VIGIE_START_TIMEOUT_MS  how long to wait for /healthz (default 60000: sanitizer builds are slow)
+//   VIGIE_TEST_DATABASE=postgresql  every server and command uses a database of its own on a
+//                       throw-away PostgreSQL server (postgres.mjs) instead of the SQLite file
+//                       in its data directory
 
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
@@ -22,6 +25,8 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+
+import { createDatabase, onPostgres } from './postgres.mjs';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 export const vigieBin = process.env.VIGIE_BIN || path.join(repoRoot, 'build', 'vigie');
@@ -55,11 +60,36 @@ export function requireBinary() {
   }
 }
 
+export { onPostgres };
+
+// On PostgreSQL, each data directory stands for a database of its own, made when first used;
+// nodes that share one database share its entry.
+const databases = new Map(); // data directory -> {name, url}
+
+// The options that point a vigie command at the database of `dataDir`: none on SQLite (the
+// file in the data directory), `--database URL` on PostgreSQL.
+export function databaseArgs(dataDir) {
+  if (!onPostgres()) return [];
+  return ['--database', databaseOf(dataDir).url];
+}
+
+// The PostgreSQL database {name, url} of `dataDir`, made when first asked for.
+export function databaseOf(dataDir) {
+  const key = path.resolve(dataDir);
+  if (!databases.has(key)) databases.set(key, createDatabase());
+  return databases.get(key);
+}
+
+// Makes `dataDir` use the database of `otherDataDir` (several nodes on one database).
+export function shareDatabase(dataDir, otherDataDir) {
+  if (onPostgres()) databases.set(path.resolve(dataDir), databaseOf(otherDataDir));
+}
+
 // Runs a vigie command (not serve) against `dataDir`; returns {stdout, stderr}. Throws with
 // the command's output when it exits non-zero.
 export function runCli(args, { dataDir, input } = {}) {
   requireBinary();
-  const full = dataDir ? [...args, '--data', dataDir] : args;
+  const full = dataDir ? [...args, '--data', dataDir, ...databaseArgs(dataDir)] : args;
   const result = spawnSync(vigieBin, full, {
     input: input ?? '',
     encoding: 'utf8',
@@ -484,6 +514,7 @@ export class Vigie {
 //   demo           pass --demo
 //   mailFrom       --mail-from (default abuse@vigie.test)
 //   args           further arguments for serve
+//   env            further environment variables for serve
 export async function startVigie(options = {}) {
   requireBinary();
   const dataDir = options.dataDir || makeDataDir();
@@ -501,7 +532,7 @@ export async function startVigie(options = {}) {
   let lastError;
   for (let attempt = 0; attempt < 3; attempt++) {
     const port = await freePort();
-    const args = ['serve', '--data', dataDir, '--listen', `127.0.0.1:${port}`];
+    const args = ['serve', '--data', dataDir, ...databaseArgs(dataDir), '--listen', `127.0.0.1:${port}`];
     args.push('--public-url', `http://127.0.0.1:${port}`);
     args.push('--mail-from', options.mailFrom || 'abuse@vigie.test');
     if (options.smtp) {
@@ -510,7 +541,8 @@ export async function startVigie(options = {}) {
     if (options.demo) args.push('--demo');
     args.push(...(options.args || []));
 
-    const proc = spawn(vigieBin, args, { stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
+    const env = { ...process.env, ...(options.env || {}) };
+    const proc = spawn(vigieBin, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
     const vigie = new Vigie({ proc, port, dataDir, args });
     proc.stdout.setEncoding('utf8');
     proc.stderr.setEncoding('utf8');
