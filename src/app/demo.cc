@@ -81,8 +81,8 @@ std::vector<std::string> DemoMail(Instant now) {
       "--feed\r\nContent-Type: text/plain\r\n\r\nThe report is attached.\r\n"
       "--feed\r\nContent-Type: text/csv\r\n"
       "Content-Disposition: attachment; filename=\"" +
-      FeedTime(now - hours(20)).substr(0, 10) + "-scan_memcached-demo-asn.csv\"\r\n\r\n" +
-      rows + "--feed--\r\n";
+      FeedTime(now - hours(20)).substr(0, 10) + "-scan_memcached-demo-asn.csv\"\r\n\r\n" + rows +
+      "--feed--\r\n";
   std::string text =
       "From: Jeanne Martin <jeanne@reporter.example>\r\n"
       "To: abuse@vigie.test\r\n"

@@ -511,7 +511,8 @@ TEST_P(StoreTest, InboundMailIsKeptByteForByteAndLeasedOnce) {
   InboundMail mail;
   mail.received_at = now;
   mail.channel = "pipe";
-  mail.raw = std::string("From: a@example.net\r\n\r\n\0\xff\xfe body", 33);
+  static constexpr char kRaw[] = "From: a@example.net\r\n\r\n\0\xff\xfe body";
+  mail.raw = std::string(kRaw, sizeof kRaw - 1);  // the NUL inside is part of the message
   mail.raw_sha256 = "hash";
   int64_t id = 0;
   ASSERT_TRUE(store_->Write([&](Transaction& tx) { id = tx.InsertInboundMail(mail); }).ok());
@@ -555,7 +556,8 @@ TEST_P(StoreTest, InboundMailIsKeptByteForByteAndLeasedOnce) {
                     std::optional<InboundMail> loaded = tx.GetInboundMail(id, true);
                     ASSERT_TRUE(loaded);
                     EXPECT_EQ(loaded->raw, mail.raw);
-                    EXPECT_EQ(loaded->size, 33);
+                    EXPECT_EQ(loaded->size, static_cast<int64_t>(mail.raw.size()));
+                    EXPECT_EQ(mail.raw.size(), 31u);
                     EXPECT_EQ(loaded->state, "needs_human");
                     EXPECT_EQ(loaded->attempts, 2);
                     EXPECT_EQ(loaded->event_count, 3);
